@@ -1,0 +1,370 @@
+// Figure 5: cgroup create-and-delete against reuse from a pool.
+//
+// create: make a cgroup, start a process in it, let it exit, remove it.
+// reuse:  take a cgroup from a pool made beforehand, start a process in it,
+//         let it exit, give the cgroup back.
+// A "cgroup" is one directory in each chosen v1 hierarchy, or one cgroup2
+// directory. The process joins by writing its pid to cgroup.procs after it
+// was started, or is born inside with clone3(CLONE_INTO_CGROUP) (v2 only).
+// Pooled cgroups keep their cgroup.procs and directory open, as a pool
+// manager would; create opens them anew each time.
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+
+#include "microbench/experiments.h"
+#include "primitives/cgroup.h"
+#include "primitives/error.h"
+#include "primitives/fs.h"
+#include "primitives/guard.h"
+#include "primitives/process.h"
+
+namespace isocost {
+namespace {
+
+const std::vector<std::string> kV1Controllers = {
+    "blkio",   "cpu",   "cpuacct", "cpuset",     "devices", "freezer", "hugetlb", "memory",
+    "misc",    "net_cls", "net_prio", "perf_event", "pids",    "rdma",    "name=systemd"};
+const std::vector<std::string> kV2Controllers = {"cpu",    "cpuset", "hugetlb", "io",
+                                                 "memory", "misc",   "pids",    "rdma"};
+
+enum Counter { kRmdirRetries = 0 };
+
+// One cgroup: a directory per hierarchy, and for pooled ones their open
+// cgroup.procs files and (v2) directory.
+struct Cgroup {
+  std::vector<std::string> dirs;
+  std::vector<int> procs_fds;
+  int dir_fd = -1;
+};
+
+void CloseFds(Cgroup& cg) {
+  for (int fd : cg.procs_fds) close(fd);
+  cg.procs_fds.clear();
+  if (cg.dir_fd >= 0) close(cg.dir_fd);
+  cg.dir_fd = -1;
+}
+
+void CheckExit(pid_t pid, int status) {
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw Error(ErrorKind::kFailure, "child " + std::to_string(pid) +
+                                         " did not exit cleanly (wait status " +
+                                         std::to_string(status) + ")");
+  }
+}
+
+class CgroupWorkload : public Workload {
+ public:
+  CgroupWorkload(const Point& point, HostGuard& guard)
+      : guard_(guard),
+        reuse_(point.String("pattern") == "reuse"),
+        v2_(point.String("cgroup_version") == "v2"),
+        clone3_(point.String("join") == "clone3"),
+        v1_hierarchies_(point.List("v1_hierarchies")),
+        v2_controllers_(point.List("v2_controllers")),
+        pool_size_(static_cast<int>(point.Int("pool_size"))) {}
+
+  void Prepare(int threads) override {
+    CgroupMounts mounts = DiscoverCgroupMounts();
+    std::string name = "isocost-" + std::to_string(getpid()) + "-" + std::to_string(++serial_);
+
+    if (v2_) {
+      EnableRootControllers(*mounts.v2);
+      tops_.push_back(MakeTop(*mounts.v2, name));
+      for (const std::string& c : v2_controllers_) {
+        WriteExistingFile(tops_.back() + "/cgroup.subtree_control", "+" + c);
+      }
+    } else {
+      for (const std::string& root : V1Roots(mounts)) tops_.push_back(MakeTop(root, name));
+    }
+    next_op_.assign(static_cast<size_t>(threads), 0);
+    if (reuse_) MakePool();
+  }
+
+  void Operation(int thread, uint64_t* counters) override {
+    if (!reuse_) {
+      Cgroup cg = Create(thread);
+      RunChildIn(cg);
+      Remove(cg, counters);
+      return;
+    }
+    size_t slot = Take();
+    try {
+      RunChildIn(pool_[slot]);
+    } catch (...) {
+      Give(slot);
+      throw;
+    }
+    Give(slot);
+  }
+
+  void Release() override {
+    for (Cgroup& cg : pool_) CloseFds(cg);
+    pool_.clear();
+    free_.clear();
+    tops_.clear();
+    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id) guard_.Undo(*id);
+    undo_.clear();
+  }
+
+ private:
+  // Enables the chosen controllers at the cgroup2 root if they are not yet;
+  // journaled, so that they are disabled again afterwards.
+  void EnableRootControllers(const std::string& root) {
+    std::vector<std::string> enabled = ReadCgroupList(root + "/cgroup.subtree_control");
+    for (const std::string& c : v2_controllers_) {
+      if (std::find(enabled.begin(), enabled.end(), c) != enabled.end()) continue;
+      undo_.push_back(guard_.Record("cgroup_controller", {{"path", root}, {"controller", c}}));
+      WriteExistingFile(root + "/cgroup.subtree_control", "+" + c);
+    }
+  }
+
+  std::vector<std::string> V1Roots(const CgroupMounts& mounts) const {
+    std::vector<std::string> roots;
+    for (const std::string& c : v1_hierarchies_) {
+      const CgroupHierarchy* h = mounts.FindV1(c);
+      if (h == nullptr) {
+        throw Error(ErrorKind::kUnsupported, "no cgroup v1 hierarchy carries '" + c + "'");
+      }
+      if (std::find(roots.begin(), roots.end(), h->mount_point) == roots.end()) {
+        roots.push_back(h->mount_point);
+      }
+    }
+    return roots;
+  }
+
+  // The point's own directory under a hierarchy root; all else goes in it.
+  std::string MakeTop(const std::string& root, const std::string& name) {
+    std::string top = root + "/" + name;
+    undo_.push_back(guard_.Record("cgroup_tree", {{"path", top}}));
+    MakeCgroup(top);
+    if (auto cpus = TryReadFile(top + "/cpuset.cpus")) {
+      // v1 cpuset: children need cpus and mems before a task may join.
+      WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));
+      WriteExistingFile(top + "/cpuset.mems", Trim(ReadFile(root + "/cpuset.mems")));
+      WriteExistingFile(top + "/cgroup.clone_children", "1");
+    }
+    return top;
+  }
+
+  Cgroup MakeIn(const std::string& leaf) {
+    Cgroup cg;
+    for (const std::string& top : tops_) {
+      cg.dirs.push_back(top + "/" + leaf);
+      MakeCgroup(cg.dirs.back());
+    }
+    return cg;
+  }
+
+  Cgroup Create(int thread) {
+    uint64_t n = next_op_[static_cast<size_t>(thread)]++;
+    return MakeIn("op-" + std::to_string(thread) + "-" + std::to_string(n));
+  }
+
+  void Remove(const Cgroup& cg, uint64_t* counters) {
+    for (const std::string& dir : cg.dirs) RemoveCgroup(dir, &counters[kRmdirRetries]);
+  }
+
+  void MakePool() {
+    for (int i = 0; i < pool_size_; ++i) {
+      Cgroup cg = MakeIn("pool-" + std::to_string(i));
+      for (const std::string& dir : cg.dirs) cg.procs_fds.push_back(OpenCgroupProcs(dir));
+      if (v2_) cg.dir_fd = OpenCgroupDir(cg.dirs.front());
+      pool_.push_back(std::move(cg));
+      free_.push_back(static_cast<size_t>(i));
+    }
+  }
+
+  size_t Take() {
+    std::lock_guard lock(pool_mu_);
+    if (free_.empty()) throw Error(ErrorKind::kFailure, "the cgroup pool is empty");
+    size_t slot = free_.back();
+    free_.pop_back();
+    return slot;
+  }
+
+  void Give(size_t slot) {
+    std::lock_guard lock(pool_mu_);
+    free_.push_back(slot);
+  }
+
+  // Starts a process in cg and waits until it has exited and been reaped.
+  void RunChildIn(const Cgroup& cg) {
+    if (clone3_) {
+      int fd = cg.dir_fd >= 0 ? cg.dir_fd : OpenCgroupDir(cg.dirs.front());
+      pid_t pid = -1;
+      try {
+        pid = SpawnIntoCgroup(fd);
+      } catch (...) {
+        if (fd != cg.dir_fd) close(fd);
+        throw;
+      }
+      if (fd != cg.dir_fd) close(fd);
+      CheckExit(pid, Reap(pid));
+      return;
+    }
+
+    ParkedChild child = SpawnParked();
+    try {
+      for (size_t i = 0; i < cg.dirs.size(); ++i) Attach(cg, i, child.pid);
+    } catch (...) {
+      isocost::Release(child);
+      Reap(child.pid);
+      throw;
+    }
+    isocost::Release(child);
+    CheckExit(child.pid, Reap(child.pid));
+  }
+
+  void Attach(const Cgroup& cg, size_t i, pid_t pid) {
+    std::string procs = cg.dirs[i] + "/cgroup.procs";
+    if (i < cg.procs_fds.size()) {
+      AttachToCgroup(cg.procs_fds[i], pid, procs);
+      return;
+    }
+    int fd = OpenCgroupProcs(cg.dirs[i]);
+    try {
+      AttachToCgroup(fd, pid, procs);
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+    close(fd);
+  }
+
+  static inline std::atomic<int> serial_{0};
+
+  HostGuard& guard_;
+  bool reuse_, v2_, clone3_;
+  std::vector<std::string> v1_hierarchies_, v2_controllers_;
+  int pool_size_;
+
+  std::vector<HostGuard::Id> undo_;
+  std::vector<std::string> tops_;
+  std::vector<uint64_t> next_op_;
+  std::vector<Cgroup> pool_;
+  std::vector<size_t> free_;
+  std::mutex pool_mu_;
+};
+
+std::string CheckPoint(const Point& p) {
+  bool v1 = p.String("cgroup_version") == "v1";
+  if (v1 && p.String("join") == "clone3") {
+    return "join: clone3 starts the child with CLONE_INTO_CGROUP, which takes a cgroup2 "
+           "directory; it cannot be combined with cgroup_version v1 (use join: procs)";
+  }
+  if (v1 && p.List("v1_hierarchies").empty()) {
+    return "v1_hierarchies: cgroup_version v1 needs at least one hierarchy";
+  }
+  if (p.String("pattern") == "reuse" && p.Int("pool_size") < p.Int("threads")) {
+    return "pool_size " + std::to_string(p.Int("pool_size")) + " is smaller than threads " +
+           std::to_string(p.Int("threads")) +
+           ": each thread holds one pooled cgroup at a time, so the pool needs at least one "
+           "per thread";
+  }
+  return "";
+}
+
+// Starts a child into this process's own cgroup2 cgroup: a probe of
+// clone3(CLONE_INTO_CGROUP) that changes nothing.
+std::string ProbeClone3(const std::string& v2_root) {
+  std::string own;
+  for (const std::string& line : SplitWords(ReadFile("/proc/self/cgroup"))) {
+    if (line.rfind("0::", 0) == 0) own = line.substr(3);
+  }
+  try {
+    int fd = OpenCgroupDir(v2_root + own);
+    pid_t pid = -1;
+    try {
+      pid = SpawnIntoCgroup(fd);
+    } catch (...) {
+      close(fd);
+      throw;
+    }
+    close(fd);
+    Reap(pid);
+  } catch (const Error& e) {
+    return std::string("clone3(CLONE_INTO_CGROUP) does not work here (it needs Linux 5.7): ") +
+           e.what();
+  }
+  return "";
+}
+
+std::string Unsupported(const Point& p) {
+  CgroupMounts mounts = DiscoverCgroupMounts();
+
+  if (p.String("cgroup_version") == "v1") {
+    if (mounts.v1.empty()) {
+      return "this host has no cgroup v1 hierarchies (cgroup layout: " + mounts.Layout() + ")";
+    }
+    for (const std::string& c : p.List("v1_hierarchies")) {
+      if (!mounts.FindV1(c)) return "no cgroup v1 hierarchy carries '" + c + "' on this host";
+    }
+    return "";
+  }
+  if (!mounts.v2) return "cgroup2 is not mounted on this host";
+  std::vector<std::string> available = ReadCgroupList(*mounts.v2 + "/cgroup.controllers");
+  for (const std::string& c : p.List("v2_controllers")) {
+    if (std::find(available.begin(), available.end(), c) == available.end()) {
+      return "cgroup2 controller '" + c + "' is not available at " + *mounts.v2 +
+             " (its cgroup.controllers lists: " +
+             (available.empty() ? "none" : FormatValue(available)) +
+             "); on a hybrid host it is usually bound to a v1 hierarchy";
+    }
+  }
+  if (p.String("join") == "clone3") return ProbeClone3(*mounts.v2);
+  return "";
+}
+
+}  // namespace
+
+ExperimentSpec CgroupExperiment() {
+  ExperimentSpec e;
+  e.name = "cgroup";
+  e.figure = "5";
+  e.summary =
+      "cgroup create-and-delete against reuse from a pre-created pool: a process is started "
+      "in the cgroup, exits and is reaped each operation";
+  e.params = {
+      {"pattern", ParamType::kString, std::string("create"),
+       "create: mkdir, join, exit, rmdir each time; reuse: take from a pool, join, exit, give "
+       "back",
+       {"create", "reuse"}},
+      {"threads", ParamType::kInt, int64_t{1}, "threads doing operations at once", {}, 1, 1024},
+      {"cgroup_version", ParamType::kString, std::string("v2"),
+       "v1: one directory per chosen v1 hierarchy; v2: one cgroup2 directory",
+       {"v1", "v2"}},
+      {"v1_hierarchies", ParamType::kStringList,
+       std::vector<std::string>{"cpu", "memory", "pids"},
+       "v1 hierarchies (by controller) a cgroup spans; comounted ones count once",
+       kV1Controllers},
+      {"v2_controllers", ParamType::kStringList, std::vector<std::string>{},
+       "controllers enabled in the parent's cgroup.subtree_control ([] for none)",
+       kV2Controllers},
+      {"join", ParamType::kString, std::string("procs"),
+       "procs: write the pid to cgroup.procs after starting it; clone3: start it inside "
+       "with CLONE_INTO_CGROUP (v2 only)",
+       {"procs", "clone3"}},
+      {"pool_size", ParamType::kInt, int64_t{16},
+       "cgroups made beforehand for reuse (at least threads)", {}, 1, 4096},
+  };
+  e.counters = {{"rmdir_retries", "retries/op",
+                 "rmdir attempts that returned EBUSY while the exited process was released"}};
+  e.check = CheckPoint;
+  e.unsupported = Unsupported;
+  e.make = [](const Point& p, HostGuard& guard) -> std::unique_ptr<Workload> {
+    return std::make_unique<CgroupWorkload>(p, guard);
+  };
+  e.microbench_sweep = {
+      {"cgroup_version", {std::string("v2"), std::string("v1")}},
+      {"pattern", {std::string("create"), std::string("reuse")}},
+      {"threads", {int64_t{1}, int64_t{2}, int64_t{4}, int64_t{8}, int64_t{16}}},
+  };
+  return e;
+}
+
+}  // namespace isocost

@@ -1,0 +1,109 @@
+#include "microbench/loop.h"
+
+#include <chrono>
+#include <exception>
+
+#include "primitives/interrupt.h"
+
+namespace isocost {
+
+PointRun::PointRun(std::unique_ptr<Workload> workload, int threads)
+    : workload_(std::move(workload)), threads_(threads) {}
+
+PointRun::~PointRun() {
+  try {
+    Finish();
+  } catch (...) {
+    // The host-state guard undoes what Release could not.
+  }
+}
+
+void PointRun::EnsurePrepared() {
+  std::call_once(prepare_once_, [this] {
+    prepared_ = true;  // Release must run even after a failed Prepare
+    workload_->Prepare(threads_);
+  });
+}
+
+void PointRun::Finish() {
+  if (!prepared_) return;
+  prepared_ = false;
+  workload_->Release();
+}
+
+void PointRun::AddThreadSamples(std::vector<int64_t>&& latencies,
+                                const std::array<uint64_t, kMaxCounters>& counters,
+                                bool truncated) {
+  std::lock_guard lock(mu_);
+  current_.operations += static_cast<int64_t>(latencies.size());
+  current_.latencies_ns.insert(current_.latencies_ns.end(), latencies.begin(), latencies.end());
+  for (size_t i = 0; i < kMaxCounters; ++i) current_.counters[i] += counters[i];
+  current_.truncated |= truncated;
+
+  if (++threads_in_current_ == threads_) {
+    runs_.push_back(std::move(current_));
+    current_ = RunSamples{};
+    threads_in_current_ = 0;
+  }
+}
+
+void PointRun::SetError(const std::string& message) {
+  std::lock_guard lock(mu_);
+  if (!error_) error_ = message;
+}
+
+void MeasureLoop(benchmark::State& state, PointRun* point) {
+  using Clock = std::chrono::steady_clock;
+  std::vector<int64_t> latencies;
+  std::array<uint64_t, kMaxCounters> counters{};
+  bool truncated = false;
+  int thread = state.thread_index();
+
+  try {
+    point->EnsurePrepared();
+  } catch (const std::exception& e) {
+    point->SetError(e.what());
+    state.SkipWithError("preparing the point failed");
+  }
+  latencies.reserve(std::min<size_t>(static_cast<size_t>(state.max_iterations),
+                                     kMaxSamplesPerThread));
+
+  for (auto _ : state) {
+    try {
+      auto start = Clock::now();
+      point->workload()->Operation(thread, counters.data());
+      auto end = Clock::now();
+      if (latencies.size() < kMaxSamplesPerThread) {
+        latencies.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(end - start).count());
+      } else {
+        truncated = true;
+      }
+    } catch (const std::exception& e) {
+      point->SetError(e.what());
+      state.SkipWithError("an operation failed");
+      break;
+    }
+    if (Interrupted()) {
+      state.SkipWithError("interrupted");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  point->AddThreadSamples(std::move(latencies), counters, truncated);
+}
+
+benchmark::internal::Benchmark* RegisterPoint(const std::string& name, PointRun* point,
+                                              const Budget& budget) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), MeasureLoop, point);
+  b->Threads(point->threads())->UseRealTime()->Repetitions(budget.repetitions);
+  b->Unit(benchmark::kMicrosecond);
+  if (budget.iterations > 0) {
+    b->Iterations(budget.iterations);
+  } else {
+    b->MinTime(budget.min_time_s);
+  }
+  return b;
+}
+
+}  // namespace isocost

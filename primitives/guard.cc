@@ -1,0 +1,230 @@
+#include "guard.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+
+#include "cgroup.h"
+#include "error.h"
+#include "fs.h"
+
+namespace isocost {
+namespace {
+
+void RequireOwnedName(const std::string& path) {
+  if (std::filesystem::path(path).filename().string().find("isocost") == std::string::npos) {
+    throw Error(ErrorKind::kFailure, "refusing to undo a change to " + path +
+                                         ": its name does not contain 'isocost'");
+  }
+}
+
+void UndoCgroupTree(const nlohmann::json& args) {
+  RemoveOwnedCgroupTree(args.at("path").get<std::string>());
+}
+
+void UndoCgroupController(const nlohmann::json& args) {
+  std::string path = args.at("path").get<std::string>();
+  std::string controller = args.at("controller").get<std::string>();
+  WriteExistingFile(path + "/cgroup.subtree_control", "-" + controller);
+}
+
+void UndoWriteFile(const nlohmann::json& args) {
+  WriteExistingFile(args.at("path").get<std::string>(), args.at("old_value").get<std::string>());
+}
+
+void UndoMount(const nlohmann::json& args) {
+  std::string target = args.at("target").get<std::string>();
+  RequireOwnedName(target);
+  if (umount2(target.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) != 0 && errno != EINVAL &&
+      errno != ENOENT) {
+    ThrowErrno("unmounting " + target);
+  }
+}
+
+void UndoDirectory(const nlohmann::json& args) {
+  RemoveOwnedTree(args.at("path").get<std::string>());
+}
+
+}  // namespace
+
+const std::map<std::string, UndoFn>& UndoActions() {
+  static const std::map<std::string, UndoFn> kActions = {
+      {"cgroup_tree", UndoCgroupTree},   // a cgroup directory and all below it
+      {"cgroup_controller", UndoCgroupController},  // "+c" written to subtree_control
+      {"write_file", UndoWriteFile},     // a sysctl or other setting; restores old_value
+      {"mount", UndoMount},              // a mount; lazily unmounted
+      {"directory", UndoDirectory},      // a scratch directory tree
+  };
+  return kActions;
+}
+
+unsigned long long ProcessStartTicks(pid_t pid) {
+  auto stat = TryReadFile("/proc/" + std::to_string(pid) + "/stat");
+  if (!stat) return 0;
+  // The command name (field 2) may hold spaces: count fields after ')'.
+  size_t close = stat->rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat->substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && in >> field; ++i) {
+    if (i == 22) return std::stoull(field);
+  }
+  return 0;
+}
+
+bool ProcessAlive(pid_t pid, unsigned long long start_ticks) {
+  return pid > 0 && ProcessStartTicks(pid) == start_ticks && start_ticks != 0;
+}
+
+HostGuard::HostGuard(const std::string& run_id, const std::string& dir)
+    : run_id_(run_id), path_(dir + "/" + run_id + ".journal") {
+  MakeDirectories(dir);
+  fd_ = open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
+  if (fd_ < 0) ThrowErrno("creating journal " + path_);
+
+  pid_t pid = getpid();
+  Append({{"type", "header"},
+          {"run_id", run_id},
+          {"pid", pid},
+          {"start_ticks", ProcessStartTicks(pid)}});
+}
+
+HostGuard::~HostGuard() {
+  for (const std::string& problem : UndoAll()) {
+    std::fprintf(stderr, "isocost: error: cleaning up: %s\n", problem.c_str());
+  }
+  if (fd_ >= 0) close(fd_);
+}
+
+void HostGuard::Append(const nlohmann::json& record) {
+  std::string line = record.dump() + "\n";
+  if (write(fd_, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
+    ThrowErrno("appending to journal " + path_);
+  }
+  if (fdatasync(fd_) != 0) ThrowErrno("syncing journal " + path_);
+}
+
+HostGuard::Id HostGuard::Record(const std::string& action, nlohmann::json args) {
+  if (!UndoActions().contains(action)) {
+    throw Error(ErrorKind::kFailure, "journal: unknown undo action '" + action + "'");
+  }
+  std::lock_guard lock(mu_);
+  Id id = entries_.size();
+  Append({{"type", "do"}, {"id", id}, {"action", action}, {"args", args}});
+  entries_.push_back({action, std::move(args), false});
+  return id;
+}
+
+void HostGuard::MarkUndone(Id id) {
+  std::lock_guard lock(mu_);
+  entries_.at(id).undone = true;
+  Append({{"type", "undone"}, {"id", id}});
+}
+
+void HostGuard::Undo(Id id) {
+  Entry entry;
+  {
+    std::lock_guard lock(mu_);
+    entry = entries_.at(id);
+  }
+  if (entry.undone) return;
+  UndoActions().at(entry.action)(entry.args);
+  MarkUndone(id);
+}
+
+void HostGuard::Forget(Id id) { MarkUndone(id); }
+
+size_t HostGuard::pending() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const Entry& e : entries_) n += e.undone ? 0 : 1;
+  return n;
+}
+
+std::vector<std::string> HostGuard::UndoAll() {
+  std::vector<std::string> problems;
+  for (Id id = entries_.size(); id-- > 0;) {
+    try {
+      Undo(id);
+    } catch (const std::exception& e) {
+      problems.push_back(e.what());
+    }
+  }
+  if (problems.empty() && fd_ >= 0) {
+    if (unlink(path_.c_str()) != 0 && errno != ENOENT) {
+      problems.push_back("removing journal " + path_ + ": " + std::strerror(errno));
+    }
+    close(fd_);
+    fd_ = -1;
+  }
+  return problems;
+}
+
+JournalInfo ParseJournal(const std::string& path, const std::string& text) {
+  JournalInfo info;
+  info.path = path;
+  std::map<size_t, std::pair<std::string, nlohmann::json>> pending;
+  std::istringstream in(text);
+  bool header = false;
+
+  for (std::string line; std::getline(in, line);) {
+    nlohmann::json rec = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (rec.is_discarded()) continue;  // a torn last line
+    std::string type = rec.value("type", "");
+    if (type == "header") {
+      header = true;
+      info.run_id = rec.at("run_id").get<std::string>();
+      info.pid = rec.at("pid").get<pid_t>();
+      info.owner_alive = ProcessAlive(info.pid, rec.at("start_ticks").get<unsigned long long>());
+    } else if (type == "do") {
+      pending[rec.at("id").get<size_t>()] = {rec.at("action").get<std::string>(), rec.at("args")};
+    } else if (type == "undone") {
+      pending.erase(rec.at("id").get<size_t>());
+    }
+  }
+  if (!header) throw Error(ErrorKind::kFailure, "journal " + path + " has no header line");
+  for (auto& [id, entry] : pending) info.pending.push_back(std::move(entry));
+  return info;
+}
+
+std::vector<JournalInfo> ListJournals(const std::string& dir) {
+  std::vector<JournalInfo> journals;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    if (entry.path().extension() != ".journal" || entry.is_symlink()) continue;
+    std::string path = entry.path().string();
+    journals.push_back(ParseJournal(path, ReadFile(path)));
+  }
+  return journals;
+}
+
+std::vector<std::string> ReplayJournal(const JournalInfo& journal) {
+  std::vector<std::string> problems;
+  if (journal.owner_alive) {
+    return {"run " + journal.run_id + " (pid " + std::to_string(journal.pid) +
+            ") is still running; its changes are left alone"};
+  }
+  for (auto it = journal.pending.rbegin(); it != journal.pending.rend(); ++it) {
+    try {
+      auto action = UndoActions().find(it->first);
+      if (action == UndoActions().end()) {
+        throw Error(ErrorKind::kFailure, "unknown undo action '" + it->first + "'");
+      }
+      action->second(it->second);
+    } catch (const std::exception& e) {
+      problems.push_back(e.what());
+    }
+  }
+  if (problems.empty() && unlink(journal.path.c_str()) != 0 && errno != ENOENT) {
+    problems.push_back("removing journal " + journal.path + ": " + std::strerror(errno));
+  }
+  return problems;
+}
+
+}  // namespace isocost

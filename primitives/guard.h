@@ -1,0 +1,95 @@
+// The host-state guard. Every change isocost makes to the host is appended
+// to a journal under /run/isocost/ (and synced) before it is made, and is
+// undone in reverse order: at the end of a point or run, on an exception, on
+// SIGINT/SIGTERM, and by `isocost cleanup` after the process was killed.
+//
+// A journal is JSON lines: a header naming the owner process, then one
+// "do" record per change (its undo action and arguments) and one "undone"
+// record when a change has been reverted. Undo actions come from one table
+// (UndoActions()); each refuses to touch anything whose name lacks "isocost".
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace isocost {
+
+inline constexpr const char* kJournalDir = "/run/isocost";
+
+// Undo action name -> the function that reverts such a change.
+using UndoFn = std::function<void(const nlohmann::json& args)>;
+const std::map<std::string, UndoFn>& UndoActions();
+
+class HostGuard {
+ public:
+  using Id = size_t;
+
+  // Creates the journal <dir>/<run_id>.journal owned by this process.
+  HostGuard(const std::string& run_id, const std::string& dir = kJournalDir);
+  // Undoes what is left; problems are written to stderr, never thrown.
+  ~HostGuard();
+  HostGuard(const HostGuard&) = delete;
+  HostGuard& operator=(const HostGuard&) = delete;
+
+  // Records a change before it is made. action must be in UndoActions().
+  Id Record(const std::string& action, nlohmann::json args);
+  // Undoes one recorded change now and marks it undone.
+  void Undo(Id id);
+  // Marks a change undone without undoing it: the caller reverted it, or
+  // the change failed and nothing is left to revert.
+  void Forget(Id id);
+  // Undoes every pending change in reverse order. Returns the problems met;
+  // when there are none the journal file is removed.
+  std::vector<std::string> UndoAll();
+
+  const std::string& path() const { return path_; }
+  const std::string& run_id() const { return run_id_; }
+  size_t pending() const;
+
+ private:
+  struct Entry {
+    std::string action;
+    nlohmann::json args;
+    bool undone = false;
+  };
+
+  void Append(const nlohmann::json& record);
+  void MarkUndone(Id id);
+
+  std::string run_id_;
+  std::string path_;
+  int fd_ = -1;
+  mutable std::mutex mu_;
+  std::vector<Entry> entries_;
+};
+
+// A journal found on disk, for `isocost cleanup`.
+struct JournalInfo {
+  std::string path;
+  std::string run_id;
+  pid_t pid = 0;
+  bool owner_alive = false;
+  std::vector<std::pair<std::string, nlohmann::json>> pending;  // in recorded order
+};
+
+// Parses a journal's text; throws on a malformed header. A torn last line
+// (the process died while appending) is ignored.
+JournalInfo ParseJournal(const std::string& path, const std::string& text);
+std::vector<JournalInfo> ListJournals(const std::string& dir = kJournalDir);
+// Undoes a dead run's pending changes in reverse order and removes its
+// journal when all succeeded. Returns the problems met.
+std::vector<std::string> ReplayJournal(const JournalInfo& journal);
+
+// Whether process pid is alive and started at start_ticks (field 22 of
+// /proc/pid/stat), so that a reused pid is not mistaken for the owner.
+bool ProcessAlive(pid_t pid, unsigned long long start_ticks);
+unsigned long long ProcessStartTicks(pid_t pid);
+
+}  // namespace isocost

@@ -1,0 +1,116 @@
+#include "host.h"
+
+#include <sched.h>
+#include <sys/capability.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "cgroup.h"
+#include "fs.h"
+
+namespace isocost {
+namespace {
+
+std::string CpuinfoField(const std::string& cpuinfo, const std::string& key) {
+  std::istringstream in(cpuinfo);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key, 0) != 0) continue;
+    size_t colon = line.find(':');
+    if (colon != std::string::npos) return Trim(line.substr(colon + 1));
+  }
+  return "";
+}
+
+uint64_t MeminfoBytes(const std::string& meminfo, const std::string& key) {
+  std::istringstream in(meminfo);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(key + ":", 0) != 0) continue;
+    std::vector<std::string> words = SplitWords(line.substr(key.size() + 1));
+    if (!words.empty()) return std::stoull(words[0]) * 1024;
+  }
+  return 0;
+}
+
+}  // namespace
+
+HostFacts CollectHostFacts() {
+  HostFacts f;
+  struct utsname u {};
+  uname(&u);
+  f.hostname = u.nodename;
+  f.kernel_release = u.release;
+  f.kernel_version = u.version;
+  f.machine = u.machine;
+  f.kernel_cmdline = Trim(TryReadFile("/proc/cmdline").value_or(""));
+
+  std::string cpuinfo = TryReadFile("/proc/cpuinfo").value_or("");
+  f.cpu_model = CpuinfoField(cpuinfo, "model name");
+  f.virtualized = CpuinfoField(cpuinfo, "flags").find("hypervisor") != std::string::npos;
+  f.cpus_online = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) f.cpus_allowed = CPU_COUNT(&set);
+  if (auto gov = TryReadFile("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")) {
+    f.cpu_governor = Trim(*gov);
+  }
+
+  std::string meminfo = TryReadFile("/proc/meminfo").value_or("");
+  f.memory_total_bytes = MeminfoBytes(meminfo, "MemTotal");
+  f.memory_available_bytes = MeminfoBytes(meminfo, "MemAvailable");
+  std::vector<std::string> load = SplitWords(TryReadFile("/proc/loadavg").value_or("0"));
+  f.loadavg_1min = load.empty() ? 0 : std::stod(load[0]);
+  f.cgroup_layout = DiscoverCgroupMounts().Layout();
+  return f;
+}
+
+nlohmann::json ToJson(const HostFacts& f) {
+  nlohmann::json j = {
+      {"hostname", f.hostname},
+      {"kernel_release", f.kernel_release},
+      {"kernel_version", f.kernel_version},
+      {"machine", f.machine},
+      {"kernel_cmdline", f.kernel_cmdline},
+      {"cpu_model", f.cpu_model},
+      {"cpus_online", f.cpus_online},
+      {"cpus_allowed", f.cpus_allowed},
+      {"cpu_governor", f.cpu_governor ? nlohmann::json(*f.cpu_governor) : nlohmann::json()},
+      {"memory_total_bytes", f.memory_total_bytes},
+      {"memory_available_bytes", f.memory_available_bytes},
+      {"loadavg_1min", f.loadavg_1min},
+      {"cgroup_layout", f.cgroup_layout},
+      {"virtualized", f.virtualized},
+  };
+  return j;
+}
+
+std::vector<std::string> MissingCapabilities() {
+  std::vector<std::string> missing;
+  cap_t caps = cap_get_proc();
+  if (caps == nullptr) return {"(cannot read capabilities)"};
+
+  for (cap_value_t c = 0; c <= CAP_LAST_CAP; ++c) {
+    if (!CAP_IS_SUPPORTED(c)) continue;
+    cap_flag_value_t v = CAP_CLEAR;
+    cap_get_flag(caps, c, CAP_EFFECTIVE, &v);
+    if (v == CAP_SET) continue;
+    char* name = cap_to_name(c);
+    missing.push_back(name ? name : std::to_string(c));
+    cap_free(name);
+  }
+  cap_free(caps);
+  return missing;
+}
+
+bool HaveCapability(const std::string& name) {
+  cap_value_t c;
+  if (cap_from_name(name.c_str(), &c) != 0) return false;
+  cap_t caps = cap_get_proc();
+  if (caps == nullptr) return false;
+  cap_flag_value_t v = CAP_CLEAR;
+  cap_get_flag(caps, c, CAP_EFFECTIVE, &v);
+  cap_free(caps);
+  return v == CAP_SET;
+}
+
+}  // namespace isocost

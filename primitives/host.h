@@ -1,0 +1,39 @@
+// Facts about the host isocost runs on: what run.json records and what
+// `isocost doctor` reports. Reading them changes nothing on the host.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace isocost {
+
+struct HostFacts {
+  std::string hostname;
+  std::string kernel_release;  // uname -r
+  std::string kernel_version;  // uname -v
+  std::string machine;         // uname -m
+  std::string kernel_cmdline;  // /proc/cmdline
+  std::string cpu_model;       // /proc/cpuinfo "model name"
+  int cpus_online = 0;         // sysconf(_SC_NPROCESSORS_ONLN)
+  int cpus_allowed = 0;        // sched_getaffinity of this process
+  std::optional<std::string> cpu_governor;  // cpu0 scaling_governor, absent in many VMs
+  uint64_t memory_total_bytes = 0;          // MemTotal
+  uint64_t memory_available_bytes = 0;      // MemAvailable
+  double loadavg_1min = 0;
+  std::string cgroup_layout;  // "v1", "v2", "hybrid" or "none"
+  bool virtualized = false;   // "hypervisor" flag in /proc/cpuinfo
+};
+
+HostFacts CollectHostFacts();
+nlohmann::json ToJson(const HostFacts& facts);
+
+// Effective capabilities of this process that are missing, by name
+// ("cap_sys_resource"), from the full set the running kernel knows.
+std::vector<std::string> MissingCapabilities();
+bool HaveCapability(const std::string& name);
+
+}  // namespace isocost

@@ -1,0 +1,99 @@
+#include "process.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+
+#include "error.h"
+
+namespace isocost {
+namespace {
+
+// clone3 without a new stack behaves like fork for the calling thread. The
+// child runs only async-signal-safe system calls before it exits.
+pid_t Clone3(clone_args* args) {
+  return static_cast<pid_t>(syscall(SYS_clone3, args, sizeof(*args)));
+}
+
+[[noreturn]] void ChildParked(int read_fd, pid_t parent) {
+  char byte;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != parent) _exit(1);
+  while (read(read_fd, &byte, 1) < 0 && errno == EINTR) {
+  }
+  _exit(0);
+}
+
+}  // namespace
+
+ParkedChild SpawnParked() {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) ThrowErrno("creating a pipe for a parked child");
+
+  pid_t parent = getpid();
+  clone_args args{};
+  args.exit_signal = SIGCHLD;
+  pid_t pid = Clone3(&args);
+  if (pid < 0 && errno == ENOSYS) pid = fork();
+  if (pid == 0) ChildParked(fds[0], parent);
+
+  int err = errno;
+  close(fds[0]);
+  if (pid < 0) {
+    close(fds[1]);
+    throw SysError(err, "starting a child process");
+  }
+  return {pid, fds[1]};
+}
+
+void Release(ParkedChild& child) {
+  char byte = 0;
+  ssize_t n = write(child.release_fd, &byte, 1);
+  int err = errno;
+  close(child.release_fd);
+  child.release_fd = -1;
+  if (n != 1) throw SysError(err, "releasing child " + std::to_string(child.pid));
+}
+
+pid_t SpawnIntoCgroup(int cgroup_fd) {
+  clone_args args{};
+  args.flags = CLONE_INTO_CGROUP;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = static_cast<__u64>(cgroup_fd);
+
+  pid_t pid = Clone3(&args);
+  if (pid == 0) _exit(0);
+  if (pid < 0) ThrowErrno("starting a child with clone3(CLONE_INTO_CGROUP)");
+  return pid;
+}
+
+int Reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) ThrowErrno("waiting for child " + std::to_string(pid));
+  }
+  return status;
+}
+
+void BecomeSubreaper() {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) ThrowErrno("becoming a child subreaper");
+}
+
+bool AnyChildAlive() {
+  for (;;) {
+    int status;
+    pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+    if (pid > 0) continue;  // an exited stray, now reaped
+    return pid == 0;        // 0: one is still running; -1 (ECHILD): none
+  }
+}
+
+}  // namespace isocost

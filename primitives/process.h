@@ -1,0 +1,31 @@
+// Child processes for experiments. isocost is a child subreaper, and each
+// child it starts dies with the thread that started it (PR_SET_PDEATHSIG),
+// so nothing it starts outlives it or escapes its accounting.
+#pragma once
+
+#include <sys/types.h>
+
+namespace isocost {
+
+// A child that waits, parked on a pipe, until released; then it exits.
+struct ParkedChild {
+  pid_t pid = -1;
+  int release_fd = -1;
+};
+
+// Starts a parked child with clone3 (fork where clone3 is missing).
+ParkedChild SpawnParked();
+// Lets a parked child exit.
+void Release(ParkedChild& child);
+// Starts a child directly inside the cgroup v2 directory open at cgroup_fd
+// (clone3 with CLONE_INTO_CGROUP); the child exits at once.
+pid_t SpawnIntoCgroup(int cgroup_fd);
+// Waits for a child to exit and returns its wait status.
+int Reap(pid_t pid);
+
+// Makes this process the reaper of its orphaned descendants.
+void BecomeSubreaper();
+// Reaps descendants that have exited; true when one is still running.
+bool AnyChildAlive();
+
+}  // namespace isocost
