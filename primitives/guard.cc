@@ -166,31 +166,47 @@ std::vector<std::string> HostGuard::UndoAll() {
   return problems;
 }
 
+using PendingMap = std::map<size_t, std::pair<std::string, nlohmann::json>>;
+static void ParseRecord(const nlohmann::json& rec, JournalInfo& info, PendingMap& pending,
+                        bool& header);
+
 JournalInfo ParseJournal(const std::string& path, const std::string& text) {
   JournalInfo info;
   info.path = path;
-  std::map<size_t, std::pair<std::string, nlohmann::json>> pending;
+  PendingMap pending;
   std::istringstream in(text);
   bool header = false;
 
+  int number = 0;
   for (std::string line; std::getline(in, line);) {
+    ++number;
     nlohmann::json rec = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (rec.is_discarded()) continue;  // a torn last line
-    std::string type = rec.value("type", "");
-    if (type == "header") {
-      header = true;
-      info.run_id = rec.at("run_id").get<std::string>();
-      info.pid = rec.at("pid").get<pid_t>();
-      info.owner_alive = ProcessAlive(info.pid, rec.at("start_ticks").get<unsigned long long>());
-    } else if (type == "do") {
-      pending[rec.at("id").get<size_t>()] = {rec.at("action").get<std::string>(), rec.at("args")};
-    } else if (type == "undone") {
-      pending.erase(rec.at("id").get<size_t>());
+    try {
+      ParseRecord(rec, info, pending, header);
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(ErrorKind::kFailure,
+                  path + ":" + std::to_string(number) + ": malformed journal record: " + e.what());
     }
   }
   if (!header) throw Error(ErrorKind::kFailure, "journal " + path + " has no header line");
   for (auto& [id, entry] : pending) info.pending.push_back(std::move(entry));
   return info;
+}
+
+static void ParseRecord(const nlohmann::json& rec, JournalInfo& info, PendingMap& pending,
+                        bool& header) {
+  std::string type = rec.value("type", "");
+  if (type == "header") {
+    header = true;
+    info.run_id = rec.at("run_id").get<std::string>();
+    info.pid = rec.at("pid").get<pid_t>();
+    info.owner_alive = ProcessAlive(info.pid, rec.at("start_ticks").get<unsigned long long>());
+  } else if (type == "do") {
+    pending[rec.at("id").get<size_t>()] = {rec.at("action").get<std::string>(), rec.at("args")};
+  } else if (type == "undone") {
+    pending.erase(rec.at("id").get<size_t>());
+  }
 }
 
 std::vector<JournalInfo> ListJournals(const std::string& dir) {

@@ -10,9 +10,11 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <string>
 
 #include "error.h"
+#include "fs.h"
 
 namespace isocost {
 namespace {
@@ -94,6 +96,19 @@ bool AnyChildAlive() {
     if (pid > 0) continue;  // an exited stray, now reaped
     return pid == 0;        // 0: one is still running; -1 (ECHILD): none
   }
+}
+
+int KillChildren() {
+  int killed = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    auto children = TryReadFile(task.path().string() + "/children");
+    for (const std::string& word : SplitWords(children.value_or(""))) {
+      if (kill(static_cast<pid_t>(std::stol(word)), SIGKILL) == 0) ++killed;
+    }
+  }
+  for (int i = 0; i < 2000 && AnyChildAlive(); ++i) usleep(1000);
+  return killed;
 }
 
 }  // namespace isocost

@@ -27,5 +27,8 @@ int Reap(pid_t pid);
 void BecomeSubreaper();
 // Reaps descendants that have exited; true when one is still running.
 bool AnyChildAlive();
+// Kills and reaps every child of this process (all threads' children, from
+// /proc/self/task/*/children); returns how many there were.
+int KillChildren();
 
 }  // namespace isocost

@@ -1,0 +1,132 @@
+#include "harness/commands.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "harness/config.h"
+#include "harness/doctor.h"
+#include "harness/results.h"
+#include "harness/runner.h"
+#include "primitives/guard.h"
+
+namespace isocost {
+namespace {
+
+void ReportProblems(const ConfigError& e) {
+  for (const ConfigProblem& p : e.problems()) fmt::print(stderr, "{}\n", p.Format());
+  fmt::print(stderr, "isocost: {} problem{} found; nothing was run\n", e.problems().size(),
+             e.problems().size() == 1 ? "" : "s");
+}
+
+nlohmann::json ParamJson(const ParamSpec& p) {
+  return {{"name", p.name},         {"type", TypeName(p.type)},
+          {"default", FormatValue(p.default_value)}, {"allowed", p.Allowed()},
+          {"meaning", p.meaning}};
+}
+
+nlohmann::json ExperimentJson(const ExperimentSpec& e) {
+  nlohmann::json params = nlohmann::json::array(), metrics = nlohmann::json::array();
+  for (const ParamSpec& p : e.params) params.push_back(ParamJson(p));
+  for (const MetricSpec& m : MetricsOf(e)) metrics.push_back({{"name", m.name}, {"unit", m.unit}});
+  return {{"name", e.name}, {"figure", e.figure}, {"summary", e.summary},
+          {"params", params}, {"metrics", metrics}};
+}
+
+void PrintExperiment(const ExperimentSpec& e) {
+  fmt::print("{}{}\n  {}\n  parameters:\n", e.name,
+             e.figure.empty() ? "" : fmt::format(" (figure {})", e.figure), e.summary);
+  for (const ParamSpec& p : e.params) {
+    fmt::print("    {:<16} {:<16} default {}\n", p.name, TypeName(p.type),
+               FormatValue(p.default_value));
+    fmt::print("      {}\n      allowed: {}\n", p.meaning, p.Allowed());
+  }
+  fmt::print("  metrics:\n");
+  for (const MetricSpec& m : MetricsOf(e)) fmt::print("    {:<28} {}\n", m.name, m.unit);
+  for (const CounterSpec& c : e.counters) fmt::print("    ({}_per_op: {})\n", c.name, c.meaning);
+}
+
+}  // namespace
+
+int RunCommand(const std::vector<std::string>& configs, RunOptions options) {
+  std::vector<ExperimentConfig> loaded;
+  try {
+    loaded = LoadConfigs(configs);
+  } catch (const ConfigError& e) {
+    ReportProblems(e);
+    return kExitUsage;
+  }
+  if (options.name.empty()) {
+    options.name = configs.size() == 1 ? std::filesystem::path(configs[0]).stem().string()
+                                       : "multi";
+  }
+  return RunExperiments(loaded, options);
+}
+
+int ValidateCommand(const std::vector<std::string>& configs) {
+  try {
+    for (const ExperimentConfig& c : LoadConfigs(configs)) {
+      fmt::print("{}: ok: experiment {}, {} points, {} repetitions, sha256 {}\n", c.file,
+                 c.experiment->name, c.points.size(), c.budget.repetitions,
+                 c.sha256.substr(0, 12));
+    }
+  } catch (const ConfigError& e) {
+    ReportProblems(e);
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+int ListCommand(bool json) {
+  if (json) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const ExperimentSpec& e : Experiments()) all.push_back(ExperimentJson(e));
+    fmt::print("{}\n", all.dump(2));
+    return kExitOk;
+  }
+  for (const ExperimentSpec& e : Experiments()) PrintExperiment(e);
+  return kExitOk;
+}
+
+int DoctorCommand(bool json) {
+  nlohmann::json report = CollectDoctorReport();
+  if (json) {
+    fmt::print("{}\n", report.dump(2));
+  } else {
+    PrintDoctorReport(report, std::cout);
+  }
+  return kExitOk;
+}
+
+int CleanupCommand(bool dry_run) {
+  std::vector<JournalInfo> journals = ListJournals();
+  if (journals.empty()) {
+    fmt::print("nothing to clean up: no journals in {}\n", kJournalDir);
+    return kExitOk;
+  }
+  if (geteuid() != 0 && !dry_run) {
+    throw Error(ErrorKind::kUnsupported, "isocost cleanup needs root to undo host changes");
+  }
+  int status = kExitOk;
+  for (const JournalInfo& j : journals) {
+    fmt::print("{}: pid {} {}, {} change{} to undo\n", j.run_id, j.pid,
+               j.owner_alive ? "still running" : "gone", j.pending.size(),
+               j.pending.size() == 1 ? "" : "s");
+    for (const auto& [action, args] : j.pending) fmt::print("  {} {}\n", action, args.dump());
+    if (j.owner_alive) {
+      fmt::print("  left alone: the run is still in progress\n");
+      continue;
+    }
+    if (dry_run) continue;
+    std::vector<std::string> problems = ReplayJournal(j);
+    for (const std::string& p : problems) spdlog::error("{}: {}", j.run_id, p);
+    fmt::print("  {}\n", problems.empty() ? "undone; journal removed" : "NOT fully undone");
+    if (!problems.empty()) status = kExitFailure;
+  }
+  return status;
+}
+
+}  // namespace isocost

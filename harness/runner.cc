@@ -1,0 +1,413 @@
+#include "harness/runner.h"
+
+#include <benchmark/benchmark.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <sstream>
+
+#include "harness/results.h"
+#include "harness/stats.h"
+#include "isocost/version.h"
+#include "microbench/experiments.h"
+#include "microbench/loop.h"
+#include "primitives/fs.h"
+#include "primitives/guard.h"
+#include "primitives/host.h"
+#include "primitives/interrupt.h"
+#include "primitives/process.h"
+
+namespace isocost {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+inline constexpr double kOverheadLimit = 0.02;  // of the cheapest operation
+inline constexpr int64_t kOverheadIterations = 1000000;
+
+std::string UtcNow(const char* format) {
+  return fmt::format(fmt::runtime(format), fmt::gmtime(std::time(nullptr)));
+}
+
+// Google Benchmark's JSON reporter, writing into memory and keeping the
+// iteration runs (one per repetition) for the harness.
+class CapturingReporter : public benchmark::JSONReporter {
+ public:
+  CapturingReporter() {
+    SetOutputStream(&json_);
+    SetErrorStream(&errors_);
+  }
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& r : runs) {
+      if (r.run_type == Run::RT_Iteration) runs_.push_back(r);
+    }
+    JSONReporter::ReportRuns(runs);
+  }
+  const std::vector<Run>& runs() const { return runs_; }
+  nlohmann::json Json() const { return nlohmann::json::parse(json_.str(), nullptr, false); }
+
+ private:
+  std::ostringstream json_, errors_;
+  std::vector<Run> runs_;
+};
+
+// Runs one registered point through Google Benchmark.
+std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& name,
+                                                           PointRun& point, const Budget& budget,
+                                                           nlohmann::json& gbench) {
+  benchmark::ClearRegisteredBenchmarks();
+  RegisterPoint(name, &point, budget);
+  CapturingReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  benchmark::ClearRegisteredBenchmarks();
+
+  nlohmann::json doc = reporter.Json();
+  if (doc.is_object()) {
+    if (!gbench.contains("context")) gbench["context"] = doc["context"];
+    for (auto& b : doc["benchmarks"]) gbench["benchmarks"].push_back(b);
+  }
+  return reporter.runs();
+}
+
+double SecondsPerIteration(const benchmark::BenchmarkReporter::Run& r) {
+  return r.iterations > 0 ? r.real_accumulated_time / static_cast<double>(r.iterations) : 0;
+}
+
+std::string BenchmarkName(const ExperimentConfig& cfg, const Point& p) {
+  std::string name = cfg.experiment->name;
+  for (const auto& [param, values] : cfg.sweep) {
+    if (param != "threads") name += "/" + param + ":" + FormatValue(p.Get(param));
+  }
+  return name;
+}
+
+std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
+  std::string out;
+  for (const auto& [param, values] : cfg.sweep) {
+    out += fmt::format("{}{}={}", out.empty() ? "" : " ", param, FormatValue(p.Get(param)));
+  }
+  return out.empty() ? "(no sweep)" : out;
+}
+
+// Turns the repetitions of a point into metric values.
+void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
+                 const std::vector<benchmark::BenchmarkReporter::Run>& gb, PointResult& out) {
+  std::vector<MetricSpec> specs = MetricsOf(e);
+  for (const MetricSpec& m : specs) out.metrics.push_back({m.name, m.unit, {}});
+
+  for (size_t i = 0; i < reps.size(); ++i) {
+    RunSamples s = reps[i];
+    LatencyQuantiles q = LatencySummary(s.latencies_ns);
+    double ops = static_cast<double>(s.operations);
+    double rate = gb[i].counters.count("items_per_second")
+                      ? gb[i].counters.at("items_per_second").value
+                      : 0.0;
+    std::vector<double> values = {rate, q.p50, q.p90, q.p99, q.max, q.mean};
+    for (size_t c = 0; c < e.counters.size(); ++c) {
+      values.push_back(ops > 0 ? static_cast<double>(s.counters[c]) / ops : 0.0);
+    }
+    for (size_t k = 0; k < values.size(); ++k) out.metrics[k].per_repetition.push_back(values[k]);
+    if (s.truncated) {
+      out.trustworthy = false;
+      out.note += "latency samples truncated; ";
+    }
+  }
+}
+
+class Run {
+ public:
+  Run(const std::vector<ExperimentConfig>& configs, const RunOptions& options)
+      : configs_(configs), options_(options) {}
+
+  int Execute();
+
+ private:
+  void Start();
+  void WarnAboutHost();
+  void MeasureOverhead();
+  void RunConfig(const ExperimentConfig& cfg);
+  PointResult RunPoint(const ExperimentConfig& cfg, const Point& p);
+  void Measure(const ExperimentConfig& cfg, const Point& p, PointResult& result);
+  void Progress(const ExperimentConfig& cfg, const Point& p);
+  void CheckOverhead();
+  void Write(const std::string& status);
+  nlohmann::json RunJson(const std::string& status) const;
+  void Warn(const std::string& message, bool taints);
+
+  const std::vector<ExperimentConfig>& configs_;
+  const RunOptions& options_;
+  std::string dir_;
+  std::string run_id_;
+  std::string started_;
+  HostFacts host_;
+  std::unique_ptr<HostGuard> guard_;
+  Clock::time_point t0_;
+  size_t total_points_ = 0;
+  size_t done_points_ = 0;
+  std::vector<std::string> warnings_;
+  std::vector<std::string> taints_;  // what makes every result untrustworthy
+  std::vector<PointResult> results_;
+  nlohmann::json gbench_ = {{"benchmarks", nlohmann::json::array()}};
+  double empty_op_ns_ = 0;
+  bool failed_ = false;
+};
+
+void Run::Warn(const std::string& message, bool taints) {
+  spdlog::warn("{}", message);
+  warnings_.push_back(message);
+  if (taints) taints_.push_back(message);
+}
+
+void Run::Start() {
+  if (geteuid() != 0) {
+    throw Error(ErrorKind::kUnsupported,
+                "isocost run needs root: it creates cgroups, mounts and namespaces "
+                "(run it with sudo)");
+  }
+  started_ = UtcNow("{:%Y-%m-%dT%H:%M:%SZ}");
+  run_id_ = fmt::format("isocost-{}-{}", UtcNow("{:%Y%m%dT%H%M%SZ}"), getpid());
+  dir_ = options_.out_dir.empty()
+             ? fmt::format("{}/{}-{}", options_.results_dir, UtcNow("{:%Y%m%dT%H%M%SZ}"),
+                         options_.name)
+             : options_.out_dir;
+  std::error_code ec;
+  if (std::filesystem::exists(dir_, ec) && !std::filesystem::is_empty(dir_, ec)) {
+    throw Error(ErrorKind::kUsage, "output directory " + dir_ +
+                                       " exists and is not empty; choose another with --out");
+  }
+  MakeDirectories(dir_);
+  dir_ = std::filesystem::canonical(dir_).string();
+
+  host_ = CollectHostFacts();
+  InstallInterruptHandlers();
+  BecomeSubreaper();
+  guard_ = std::make_unique<HostGuard>(run_id_);
+  for (const ExperimentConfig& cfg : configs_) total_points_ += cfg.points.size();
+  t0_ = Clock::now();
+}
+
+void Run::WarnAboutHost() {
+  if (std::string(ISOCOST_BUILD_TYPE) != "Release") {
+    Warn(fmt::format("isocost was built as {}, not Release: timings are slower than they "
+                     "should be", ISOCOST_BUILD_TYPE), true);
+  }
+  if (host_.loadavg_1min > 0.5 * host_.cpus_online) {
+    Warn(fmt::format("the machine is busy (1-minute load average {:.2f} on {} CPUs): other "
+                     "work competes with the measurements", host_.loadavg_1min,
+                     host_.cpus_online), true);
+  }
+  if (host_.cpu_governor && *host_.cpu_governor != "performance") {
+    Warn(fmt::format("CPU frequency scaling is on (governor '{}'): rates vary with the clock",
+                     *host_.cpu_governor), true);
+  }
+}
+
+// The harness's own cost: an empty operation through the same timing path.
+void Run::MeasureOverhead() {
+  PointRun empty(MakeEmptyWorkload(), 1);
+  Budget budget{0, kOverheadIterations, 3};
+  auto runs = RunOnePoint("harness/empty_op", empty, budget, gbench_);
+
+  std::vector<double> ns;
+  for (const auto& r : runs) ns.push_back(SecondsPerIteration(r) * 1e9);
+  empty_op_ns_ = Summarize(ns).median;
+
+  PointResult r;
+  r.experiment = "harness";
+  r.config = "(built in)";
+  r.index = results_.size();
+  r.metrics.push_back({"empty_op_ns", "ns", ns});
+  results_.push_back(std::move(r));
+
+  std::string lib = gbench_["context"].value("library_build_type", "");
+  if (lib == "debug") {
+    Warn("the Google Benchmark library reports a debug build (Debian's package); its cost "
+         "per iteration is part of the harness overhead measured below", false);
+  }
+  spdlog::info("harness overhead: {:.1f} ns per operation (empty operation, same path)",
+               empty_op_ns_);
+}
+
+void Run::Progress(const ExperimentConfig& cfg, const Point& p) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0_);
+  std::string eta = "estimating";
+  if (done_points_ > 0) {
+    auto left = elapsed * static_cast<long>(total_points_ - done_points_) /
+                static_cast<long>(done_points_);
+    eta = fmt::format("about {:%H:%M:%S} left", left);
+  }
+  spdlog::info("[{}/{}] {} {}: {} (elapsed {:%H:%M:%S}, {})", done_points_ + 1, total_points_,
+               cfg.name, cfg.experiment->name, SweptDescription(cfg, p), elapsed, eta);
+}
+
+void Run::Measure(const ExperimentConfig& cfg, const Point& p, PointResult& result) {
+  Budget budget = options_.quick ? cfg.QuickBudget() : cfg.budget;
+  PointRun point(cfg.experiment->make(p, *guard_), static_cast<int>(p.Int("threads")));
+  auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_);
+  point.Finish();
+
+  if (KillChildren() > 0) {
+    throw Error(ErrorKind::kFailure, "helper processes outlived the point (killed now)");
+  }
+  if (point.error()) throw Error(ErrorKind::kFailure, *point.error());
+  if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
+  size_t reps = static_cast<size_t>(budget.repetitions);
+  if (point.runs().size() < reps || gb.size() != reps) {
+    throw Error(ErrorKind::kFailure,
+                fmt::format("expected {} repetitions, got {} runs and {} reports", reps,
+                            point.runs().size(), gb.size()));
+  }
+  std::vector<RunSamples> last(point.runs().end() - static_cast<long>(reps), point.runs().end());
+  FillMetrics(*cfg.experiment, last, gb, result);
+}
+
+PointResult Run::RunPoint(const ExperimentConfig& cfg, const Point& p) {
+  PointResult result;
+  result.experiment = cfg.experiment->name;
+  result.config = cfg.name;
+  result.index = results_.size();
+  result.point = p;
+
+  if (std::string why = cfg.experiment->unsupported(p); !why.empty()) {
+    result.status = "unsupported";
+    result.note = why;
+    spdlog::warn("not measured on this host: {}", why);
+  } else {
+    try {
+      Measure(cfg, p, result);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::kInterrupted) throw;
+      result.status = "failed";
+      result.note = e.what();
+      result.metrics.clear();
+      failed_ = true;
+      spdlog::error("point {} failed: {}", result.index, e.what());
+    }
+  }
+  if (result.metrics.empty()) {
+    for (const MetricSpec& m : MetricsOf(*cfg.experiment)) {
+      result.metrics.push_back({m.name, m.unit, {}});
+    }
+  }
+  return result;
+}
+
+void Run::RunConfig(const ExperimentConfig& cfg) {
+  for (const Point& p : cfg.points) {
+    if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
+    Progress(cfg, p);
+    results_.push_back(RunPoint(cfg, p));
+    ++done_points_;
+    Write("running");
+  }
+}
+
+// Flags every result when the harness's overhead is not negligible.
+void Run::CheckOverhead() {
+  double cheapest = 0;
+  for (const PointResult& r : results_) {
+    if (r.status != "ok" || r.experiment == "harness") continue;
+    for (const MetricValues& m : r.metrics) {
+      if (m.name != "latency_mean_ns" || m.per_repetition.empty()) continue;
+      double v = Summarize(m.per_repetition).median;
+      if (cheapest == 0 || v < cheapest) cheapest = v;
+    }
+  }
+  if (cheapest > 0 && empty_op_ns_ / cheapest > kOverheadLimit) {
+    Warn(fmt::format("the harness overhead ({:.0f} ns) is {:.1f}% of the cheapest operation "
+                     "({:.0f} ns), above the {:.0f}% limit", empty_op_ns_,
+                     100 * empty_op_ns_ / cheapest, cheapest, 100 * kOverheadLimit), true);
+  }
+  results_.front().metrics.push_back(
+      {"overhead_fraction_of_cheapest_op", "fraction",
+       {cheapest > 0 ? empty_op_ns_ / cheapest : 0.0}});
+}
+
+nlohmann::json Run::RunJson(const std::string& status) const {
+  nlohmann::json configs = nlohmann::json::array();
+  for (const ExperimentConfig& c : configs_) {
+    Budget b = options_.quick ? c.QuickBudget() : c.budget;
+    configs.push_back({{"file", c.file},
+                       {"name", c.name},
+                       {"experiment", c.experiment->name},
+                       {"sha256", c.sha256},
+                       {"text", c.text},
+                       {"points", c.points.size()},
+                       {"budget", {{"min_time_s", b.min_time_s},
+                                   {"iterations_per_thread", b.iterations},
+                                   {"repetitions", b.repetitions}}}});
+  }
+  nlohmann::json points = nlohmann::json::array();
+  for (const PointResult& r : results_) points.push_back(PointJson(r));
+  return {
+      {"schema_version", kResultsSchemaVersion},
+      {"isocost", {{"version", ISOCOST_VERSION},
+                   {"git_revision", ISOCOST_GIT_REVISION},
+                   {"build_type", ISOCOST_BUILD_TYPE}}},
+      {"run_id", run_id_},
+      {"name", options_.name},
+      {"status", status},
+      {"command_line", options_.command_line},
+      {"quick", options_.quick},
+      {"start_time", started_},
+      {"end_time", status == "running" ? "" : UtcNow("{:%Y-%m-%dT%H:%M:%SZ}")},
+      {"host", ToJson(host_)},
+      {"benchmark_context", gbench_.value("context", nlohmann::json::object())},
+      {"harness_overhead", {{"empty_op_ns", empty_op_ns_}, {"limit_fraction", kOverheadLimit}}},
+      {"warnings", warnings_},
+      {"configs", configs},
+      {"points", points},
+      {"files", {{"results", "results.csv"}, {"google_benchmark", "benchmark.json"}}},
+  };
+}
+
+void Run::Write(const std::string& status) {
+  for (PointResult& r : results_) {
+    if (taints_.empty() || !r.trustworthy) continue;
+    r.trustworthy = false;
+    r.note += fmt::format("{}{}", r.note.empty() ? "" : "; ", fmt::join(taints_, "; "));
+  }
+  WriteFileAtomically(dir_ + "/results.csv", ResultsCsv(results_));
+  WriteFileAtomically(dir_ + "/benchmark.json", gbench_.dump(2) + "\n");
+  WriteFileAtomically(dir_ + "/run.json", RunJson(status).dump(2) + "\n");
+}
+
+int Run::Execute() {
+  Start();
+  spdlog::info("run {}: {} points; results in {}", run_id_, total_points_, dir_);
+  WarnAboutHost();
+  std::string status = "complete";
+  try {
+    MeasureOverhead();
+    for (const ExperimentConfig& cfg : configs_) RunConfig(cfg);
+    CheckOverhead();
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::kInterrupted) throw;
+    status = "interrupted";
+    spdlog::warn("interrupted by signal {}; undoing the changes made so far", InterruptSignal());
+  }
+  if (failed_) status = "failed";
+  Write(status);
+
+  std::vector<std::string> problems = guard_->UndoAll();
+  for (const std::string& p : problems) spdlog::error("restoring the host: {}", p);
+  std::printf("%s\n", dir_.c_str());
+  if (status == "interrupted") return kExitInterrupted;
+  if (failed_ || !problems.empty()) return kExitFailure;
+  bool any_ok = false;
+  for (const PointResult& r : results_) any_ok |= r.experiment != "harness" && r.status == "ok";
+  return any_ok ? kExitOk : kExitUnsupported;
+}
+
+}  // namespace
+
+int RunExperiments(const std::vector<ExperimentConfig>& configs, const RunOptions& options) {
+  Run run(configs, options);
+  return run.Execute();
+}
+
+}  // namespace isocost

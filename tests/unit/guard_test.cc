@@ -1,0 +1,150 @@
+// The journal and its replay, on scratch directories under /tmp: no root.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "primitives/error.h"
+#include "primitives/fs.h"
+#include "primitives/guard.h"
+
+namespace isocost {
+namespace {
+
+namespace fs = std::filesystem;
+
+class GuardTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("isocost-guard-test-" + std::to_string(getpid()));
+    fs::create_directories(root_);
+    journals_ = (root_ / "journals").string();
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  std::string MakeOwnedDir(const std::string& name) {
+    fs::path p = root_ / name;
+    fs::create_directories(p / "inner");
+    std::ofstream(p / "inner" / "file") << "x";
+    return p.string();
+  }
+
+  fs::path root_;
+  std::string journals_;
+};
+
+TEST_F(GuardTest, UndoAllRevertsInReverseOrderAndRemovesTheJournal) {
+  std::string a = MakeOwnedDir("isocost-a");
+  std::string b = MakeOwnedDir("isocost-a/isocost-b");
+  std::string journal;
+  {
+    HostGuard guard("run1", journals_);
+    journal = guard.path();
+    guard.Record("directory", {{"path", a}});
+    guard.Record("directory", {{"path", b}});
+    EXPECT_TRUE(fs::exists(journal));
+    EXPECT_EQ(guard.pending(), 2u);
+    EXPECT_TRUE(guard.UndoAll().empty());
+    EXPECT_EQ(guard.pending(), 0u);
+  }
+  EXPECT_FALSE(fs::exists(a));
+  EXPECT_FALSE(fs::exists(journal));
+}
+
+TEST_F(GuardTest, DestructorUndoesWhatIsLeft) {
+  std::string a = MakeOwnedDir("isocost-c");
+  {
+    HostGuard guard("run2", journals_);
+    guard.Record("directory", {{"path", a}});
+  }
+  EXPECT_FALSE(fs::exists(a));
+}
+
+TEST_F(GuardTest, UndoOneMarksItUndoneInTheJournal) {
+  std::string a = MakeOwnedDir("isocost-d");
+  std::string keep = MakeOwnedDir("isocost-keep");
+  HostGuard guard("run3", journals_);
+  auto id = guard.Record("directory", {{"path", a}});
+  auto forgotten = guard.Record("directory", {{"path", keep}});
+  guard.Undo(id);
+  guard.Forget(forgotten);
+  EXPECT_FALSE(fs::exists(a));
+
+  JournalInfo info = ParseJournal(guard.path(), ReadFile(guard.path()));
+  EXPECT_TRUE(info.pending.empty());
+  EXPECT_TRUE(info.owner_alive);
+  EXPECT_EQ(info.run_id, "run3");
+  EXPECT_TRUE(guard.UndoAll().empty());
+  EXPECT_TRUE(fs::exists(keep));  // forgotten: not ours to undo any more
+}
+
+TEST_F(GuardTest, UnknownActionIsRefusedBeforeAnythingIsRecorded) {
+  HostGuard guard("run4", journals_);
+  EXPECT_THROW(guard.Record("format_disk", {}), Error);
+  EXPECT_EQ(guard.pending(), 0u);
+}
+
+TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
+  std::string a = MakeOwnedDir("isocost-e");
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  unsigned long long ticks = ProcessStartTicks(child);
+  waitpid(child, nullptr, 0);  // now gone: a dead owner
+
+  fs::create_directories(journals_);
+  std::string path = journals_ + "/dead.journal";
+  std::ofstream(path) << nlohmann::json{{"type", "header"}, {"run_id", "dead"}, {"pid", child},
+                                        {"start_ticks", ticks}}.dump()
+                      << "\n"
+                      << nlohmann::json{{"type", "do"}, {"id", 0}, {"action", "directory"},
+                                        {"args", {{"path", a}}}}.dump()
+                      << "\n{\"type\": \"do\", \"id\": 1, \"act";  // torn by a crash
+
+  std::vector<JournalInfo> found = ListJournals(journals_);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_FALSE(found[0].owner_alive);
+  ASSERT_EQ(found[0].pending.size(), 1u);
+  EXPECT_TRUE(ReplayJournal(found[0]).empty());
+  EXPECT_FALSE(fs::exists(a));
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(GuardTest, ReplayRefusesALiveRun) {
+  std::string a = MakeOwnedDir("isocost-f");
+  HostGuard guard("live", journals_);
+  guard.Record("directory", {{"path", a}});
+
+  JournalInfo info = ParseJournal(guard.path(), ReadFile(guard.path()));
+  std::vector<std::string> problems = ReplayJournal(info);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("still running"), std::string::npos);
+  EXPECT_TRUE(fs::exists(a));
+}
+
+TEST_F(GuardTest, RefusesToRemoveWhatIsNotNamedIsocost) {
+  fs::path other = root_ / "precious";
+  fs::create_directories(other);
+  EXPECT_THROW(RemoveOwnedTree(other.string()), Error);
+  EXPECT_TRUE(fs::exists(other));
+}
+
+TEST_F(GuardTest, RemovingATreeDoesNotFollowSymlinksOut) {
+  fs::path outside = root_ / "outside";
+  fs::create_directories(outside);
+  std::ofstream(outside / "keep") << "x";
+  std::string owned = MakeOwnedDir("isocost-g");
+  fs::create_directory_symlink(outside, fs::path(owned) / "link");
+
+  RemoveOwnedTree(owned);
+  EXPECT_FALSE(fs::exists(owned));
+  EXPECT_TRUE(fs::exists(outside / "keep"));
+}
+
+TEST(Journal, HeaderIsRequired) {
+  EXPECT_THROW(ParseJournal("x.journal", "{\"type\":\"do\",\"id\":0}\n"), Error);
+}
+
+}  // namespace
+}  // namespace isocost
