@@ -17,23 +17,31 @@ namespace isocost {
 namespace {
 
 void ReportProblems(const ConfigError& e) {
-  for (const ConfigProblem& p : e.problems()) fmt::print(stderr, "{}\n", p.Format());
+  for (const ConfigProblem& p : e.problems())
+    fmt::print(stderr, "{}\n", p.Format());
   fmt::print(stderr, "isocost: {} problem{} found; nothing was run\n", e.problems().size(),
              e.problems().size() == 1 ? "" : "s");
 }
 
 nlohmann::json ParamJson(const ParamSpec& p) {
-  return {{"name", p.name},         {"type", TypeName(p.type)},
-          {"default", FormatValue(p.default_value)}, {"allowed", p.Allowed()},
+  return {{"name", p.name},
+          {"type", TypeName(p.type)},
+          {"default", FormatValue(p.default_value)},
+          {"allowed", p.Allowed()},
           {"meaning", p.meaning}};
 }
 
 nlohmann::json ExperimentJson(const ExperimentSpec& e) {
   nlohmann::json params = nlohmann::json::array(), metrics = nlohmann::json::array();
-  for (const ParamSpec& p : e.params) params.push_back(ParamJson(p));
-  for (const MetricSpec& m : MetricsOf(e)) metrics.push_back({{"name", m.name}, {"unit", m.unit}});
-  return {{"name", e.name}, {"figure", e.figure}, {"summary", e.summary},
-          {"params", params}, {"metrics", metrics}};
+  for (const ParamSpec& p : e.params)
+    params.push_back(ParamJson(p));
+  for (const MetricSpec& m : MetricsOf(e))
+    metrics.push_back({{"name", m.name}, {"unit", m.unit}});
+  return {{"name", e.name},
+          {"figure", e.figure},
+          {"summary", e.summary},
+          {"params", params},
+          {"metrics", metrics}};
 }
 
 void PrintExperiment(const ExperimentSpec& e) {
@@ -45,8 +53,10 @@ void PrintExperiment(const ExperimentSpec& e) {
     fmt::print("      {}\n      allowed: {}\n", p.meaning, p.Allowed());
   }
   fmt::print("  metrics:\n");
-  for (const MetricSpec& m : MetricsOf(e)) fmt::print("    {:<28} {}\n", m.name, m.unit);
-  for (const CounterSpec& c : e.counters) fmt::print("    ({}_per_op: {})\n", c.name, c.meaning);
+  for (const MetricSpec& m : MetricsOf(e))
+    fmt::print("    {:<28} {}\n", m.name, m.unit);
+  for (const CounterSpec& c : e.counters)
+    fmt::print("    ({}_per_op: {})\n", c.name, c.meaning);
 }
 
 }  // namespace
@@ -60,8 +70,8 @@ int RunCommand(const std::vector<std::string>& configs, RunOptions options) {
     return kExitUsage;
   }
   if (options.name.empty()) {
-    options.name = configs.size() == 1 ? std::filesystem::path(configs[0]).stem().string()
-                                       : "multi";
+    options.name =
+        configs.size() == 1 ? std::filesystem::path(configs[0]).stem().string() : "multi";
   }
   return RunExperiments(loaded, options);
 }
@@ -70,8 +80,7 @@ int ValidateCommand(const std::vector<std::string>& configs) {
   try {
     for (const ExperimentConfig& c : LoadConfigs(configs)) {
       fmt::print("{}: ok: experiment {}, {} points, {} repetitions, sha256 {}\n", c.file,
-                 c.experiment->name, c.points.size(), c.budget.repetitions,
-                 c.sha256.substr(0, 12));
+                 c.experiment->name, c.points.size(), c.budget.repetitions, c.sha256.substr(0, 12));
     }
   } catch (const ConfigError& e) {
     ReportProblems(e);
@@ -83,11 +92,13 @@ int ValidateCommand(const std::vector<std::string>& configs) {
 int ListCommand(bool json) {
   if (json) {
     nlohmann::json all = nlohmann::json::array();
-    for (const ExperimentSpec& e : Experiments()) all.push_back(ExperimentJson(e));
+    for (const ExperimentSpec& e : Experiments())
+      all.push_back(ExperimentJson(e));
     fmt::print("{}\n", all.dump(2));
     return kExitOk;
   }
-  for (const ExperimentSpec& e : Experiments()) PrintExperiment(e);
+  for (const ExperimentSpec& e : Experiments())
+    PrintExperiment(e);
   return kExitOk;
 }
 
@@ -115,14 +126,16 @@ int CleanupCommand(bool dry_run) {
     fmt::print("{}: pid {} {}, {} change{} to undo\n", j.run_id, j.pid,
                j.owner_alive ? "still running" : "gone", j.pending.size(),
                j.pending.size() == 1 ? "" : "s");
-    for (const auto& [action, args] : j.pending) fmt::print("  {} {}\n", action, args.dump());
+    for (const auto& [action, args] : j.pending)
+      fmt::print("  {} {}\n", action, args.dump());
     if (j.owner_alive) {
       fmt::print("  left alone: the run is still in progress\n");
       continue;
     }
     if (dry_run) continue;
     std::vector<std::string> problems = ReplayJournal(j);
-    for (const std::string& p : problems) spdlog::error("{}: {}", j.run_id, p);
+    for (const std::string& p : problems)
+      spdlog::error("{}: {}", j.run_id, p);
     fmt::print("  {}\n", problems.empty() ? "undone; journal removed" : "NOT fully undone");
     if (!problems.empty()) status = kExitFailure;
   }

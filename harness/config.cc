@@ -18,13 +18,13 @@ namespace isocost {
 namespace {
 
 const std::vector<std::string> kExperimentKeys = {
-    "experiment", "name", "description", "params", "sweep", "repetitions", "budget",
-    "quick_scale"};
+    "experiment", "name", "description", "params", "sweep", "repetitions", "budget", "quick_scale"};
 const std::vector<std::string> kSuiteKeys = {"suite", "description", "configs"};
 
 std::string KnownExperiments() {
   std::vector<std::string> names;
-  for (const ExperimentSpec& e : Experiments()) names.push_back(e.name);
+  for (const ExperimentSpec& e : Experiments())
+    names.push_back(e.name);
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
@@ -170,14 +170,15 @@ std::optional<ParamValue> Checker::Value(const ParamSpec& spec, const YAML::Node
 std::vector<ParamValue> Generate(Checker& c, const ParamSpec& spec, const YAML::Node& node,
                                  const std::string& key) {
   if (spec.type != ParamType::kInt) {
-    c.Problem(node, key, "pow2 and range generate integers; " + spec.name + " takes " +
-                             spec.Allowed());
+    c.Problem(node, key,
+              "pow2 and range generate integers; " + spec.name + " takes " + spec.Allowed());
     return {};
   }
   auto keys = c.Keys(node, key, {"pow2", "range"});
   if (keys.size() != 1) {
-    c.Problem(node, key, "a generated sweep is exactly one of {pow2: {from, to}} or "
-                         "{range: {from, to, step}}");
+    c.Problem(node, key,
+              "a generated sweep is exactly one of {pow2: {from, to}} or "
+              "{range: {from, to, step}}");
     return {};
   }
   bool pow2 = keys.contains("pow2");
@@ -216,8 +217,9 @@ std::vector<ParamValue> SweepValues(Checker& c, const ParamSpec& spec, const YAM
                                     const std::string& key) {
   if (node.IsMap()) return Generate(c, spec, node, key);
   if (!node.IsSequence()) {
-    c.Problem(node, key, "a sweep is a list of values or {pow2: ...} or {range: ...}; "
-                         "a single value belongs under params");
+    c.Problem(node, key,
+              "a sweep is a list of values or {pow2: ...} or {range: ...}; "
+              "a single value belongs under params");
     return {};
   }
   if (node.size() == 0) {
@@ -236,7 +238,8 @@ const ParamSpec* FindParamOrComplain(Checker& c, const ExperimentSpec& e, const 
   const ParamSpec* spec = e.FindParam(key.Scalar());
   if (spec == nullptr) {
     std::vector<std::string> names;
-    for (const ParamSpec& p : e.params) names.push_back(p.name);
+    for (const ParamSpec& p : e.params)
+      names.push_back(p.name);
     c.Problem(key, path,
               fmt::format("experiment '{}' has no parameter '{}'; its parameters: {}", e.name,
                           key.Scalar(), fmt::join(names, ", ")));
@@ -250,7 +253,8 @@ void ReadParams(Checker& c, const ExperimentSpec& e, const YAML::Node& node, Poi
     return;
   }
   std::vector<std::string> names;
-  for (const ParamSpec& p : e.params) names.push_back(p.name);
+  for (const ParamSpec& p : e.params)
+    names.push_back(p.name);
   c.Keys(node, "params", names);
   for (const auto& kv : node) {
     const ParamSpec* spec = e.FindParam(kv.first.Scalar());
@@ -262,8 +266,7 @@ void ReadParams(Checker& c, const ExperimentSpec& e, const YAML::Node& node, Poi
 void ReadSweep(Checker& c, const ExperimentSpec& e, const YAML::Node& node,
                const YAML::Node& params, ExperimentConfig& cfg) {
   if (!node.IsMap()) {
-    c.Problem(node, "sweep", "expected a map of parameter: values, found a " +
-                                 Checker::Kind(node));
+    c.Problem(node, "sweep", "expected a map of parameter: values, found a " + Checker::Kind(node));
     return;
   }
   std::set<std::string> seen;
@@ -342,8 +345,8 @@ void ReadExperiment(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
   }
   ReadName(c, root, cfg);
   if (root["description"]) {
-    cfg.description = c.Scalar<std::string>(root["description"], "description", "text")
-                          .value_or("");
+    cfg.description =
+        c.Scalar<std::string>(root["description"], "description", "text").value_or("");
   }
   if (root["repetitions"]) {
     cfg.budget.repetitions =
@@ -361,10 +364,11 @@ void ReadExperiment(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
   if (!c.problems().empty()) return;
 
   size_t count = 1;
-  for (const auto& [n, values] : cfg.sweep) count *= values.size();
+  for (const auto& [n, values] : cfg.sweep)
+    count *= values.size();
   if (count > kMaxPoints) {
-    c.Problem(root["sweep"], "sweep", fmt::format("{} points; at most {} are allowed", count,
-                                                  kMaxPoints));
+    c.Problem(root["sweep"], "sweep",
+              fmt::format("{} points; at most {} are allowed", count, kMaxPoints));
     return;
   }
   cfg.points = ExpandSweep(base, cfg.sweep);
@@ -454,11 +458,11 @@ std::string ConfigProblem::Format() const {
 
 ConfigError::ConfigError(std::vector<ConfigProblem> problems)
     : Error(ErrorKind::kUsage,
-            problems.empty() ? "invalid config"
-                             : problems.front().Format() +
-                                   (problems.size() > 1
-                                        ? fmt::format(" (and {} more)", problems.size() - 1)
-                                        : "")),
+            problems.empty()
+                ? "invalid config"
+                : problems.front().Format() +
+                      (problems.size() > 1 ? fmt::format(" (and {} more)", problems.size() - 1)
+                                           : "")),
       problems_(std::move(problems)) {}
 
 Budget ExperimentConfig::QuickBudget() const {
@@ -466,8 +470,8 @@ Budget ExperimentConfig::QuickBudget() const {
   quick.min_time_s = budget.min_time_s * quick_scale;
   if (budget.iterations > 0) {
     quick.iterations = std::max<int64_t>(
-        1, static_cast<int64_t>(std::llround(static_cast<double>(budget.iterations) *
-                                              quick_scale)));
+        1,
+        static_cast<int64_t>(std::llround(static_cast<double>(budget.iterations) * quick_scale)));
   }
   return quick;
 }
@@ -500,7 +504,8 @@ std::string Sha256Hex(const std::string& data) {
   unsigned int len = 0;
   EVP_Digest(data.data(), data.size(), digest, &len, EVP_sha256(), nullptr);
   std::string hex;
-  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  for (unsigned int i = 0; i < len; ++i)
+    hex += fmt::format("{:02x}", digest[i]);
   return hex;
 }
 

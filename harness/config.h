@@ -49,8 +49,8 @@ class ConfigError : public Error {
 };
 
 struct ExperimentConfig {
-  std::string file;    // as given
-  std::string name;    // [A-Za-z0-9._-]+
+  std::string file;  // as given
+  std::string name;  // [A-Za-z0-9._-]+
   std::string description;
   std::string text;    // the file's text, kept in run.json
   std::string sha256;  // of text

@@ -1,5 +1,6 @@
 #include "harness/doctor.h"
 
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -17,8 +18,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "isocost/version.h"
 #include "primitives/cgroup.h"
@@ -85,7 +84,8 @@ Check WithData(Check check, json data) {
 }
 
 void Append(std::vector<Check>& to, std::vector<Check> more) {
-  for (Check& c : more) to.push_back(std::move(c));
+  for (Check& c : more)
+    to.push_back(std::move(c));
 }
 
 // A file's trimmed text, or why it could not be read ("opening X: reason").
@@ -123,14 +123,16 @@ std::string ErrorText(const std::string& what, int err) {
 
 std::string Join(const std::vector<std::string>& words, const std::string& sep) {
   std::string out;
-  for (const std::string& w : words) out += (out.empty() ? "" : sep) + w;
+  for (const std::string& w : words)
+    out += (out.empty() ? "" : sep) + w;
   return out;
 }
 
 std::vector<std::string> SplitOn(const std::string& s, char sep) {
   std::vector<std::string> parts;
   std::istringstream in(s);
-  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  for (std::string part; std::getline(in, part, sep);)
+    parts.push_back(part);
   return parts;
 }
 
@@ -346,7 +348,8 @@ std::vector<Check> KernelChecks() {
       Info("release", u.release), Info("version", u.version), Info("machine", u.machine),
       Info("cmdline", cmdline.text ? *cmdline.text : "not readable: " + cmdline.error),
       PreemptRtCheck(u.version)};
-  for (const RcuKnob& knob : kRcuKnobs) checks.push_back(RcuKnobCheck(knob));
+  for (const RcuKnob& knob : kRcuKnobs)
+    checks.push_back(RcuKnobCheck(knob));
   return checks;
 }
 
@@ -452,7 +455,8 @@ std::vector<Check> CgroupChecks() {
   std::vector<MountEntry> mounts = ReadMounts();
   std::vector<Check> checks = {LayoutCheck(m)};
 
-  for (const CgroupHierarchy& h : m.v1) checks.push_back(HierarchyCheck(h));
+  for (const CgroupHierarchy& h : m.v1)
+    checks.push_back(HierarchyCheck(h));
   Append(checks, Cgroup2Checks(m, mounts));
   Append(checks, MembershipChecks());
   return checks;
@@ -790,8 +794,10 @@ Check NewNetnsIpv6Check() {
 std::vector<Check> NamespaceChecks() {
   std::vector<Check> checks;
 
-  for (const NamespaceType& type : kNamespaceTypes) checks.push_back(NamespaceTypeCheck(type));
-  for (const Sysctl& s : Sysctls()) checks.push_back(SysctlCheck(s));
+  for (const NamespaceType& type : kNamespaceTypes)
+    checks.push_back(NamespaceTypeCheck(type));
+  for (const Sysctl& s : Sysctls())
+    checks.push_back(SysctlCheck(s));
   checks.push_back(NewNetnsIpv6Check());
   return checks;
 }
@@ -889,7 +895,8 @@ json CollectSection(const SectionSpec& spec) {
     checks = {Warn("collection_failed", fmt::format("collecting {}: {}", spec.name, e.what()),
                    "this section of the report is incomplete")};
   }
-  for (const Check& c : checks) out["checks"].push_back(ToJson(c));
+  for (const Check& c : checks)
+    out["checks"].push_back(ToJson(c));
   return out;
 }
 
@@ -953,7 +960,8 @@ void PrintSection(const json& section, std::ostream& out) {
     name_width = std::max(name_width, check.value("name", "").size());
   }
   out << '\n' << section.value("title", section.value("name", "?")) << '\n';
-  for (const json& check : checks) PrintCheck(check, std::min(name_width, kMaxNameWidth), out);
+  for (const json& check : checks)
+    PrintCheck(check, std::min(name_width, kMaxNameWidth), out);
 }
 
 }  // namespace
@@ -961,7 +969,8 @@ void PrintSection(const json& section, std::ostream& out) {
 json CollectDoctorReport() {
   json sections = json::array();
 
-  for (const SectionSpec& spec : kSections) sections.push_back(CollectSection(spec));
+  for (const SectionSpec& spec : kSections)
+    sections.push_back(CollectSection(spec));
   return {
       {"schema_version", kSchemaVersion},
       {"tool",
@@ -981,7 +990,8 @@ void PrintDoctorReport(const json& report, std::ostream& out) {
   out << fmt::format("isocost doctor: isocost {} ({}), report schema {}\n",
                      tool.value("version", "?"), tool.value("git_revision", "?"),
                      report.value("schema_version", 0));
-  for (const json& section : report.value("sections", json::array())) PrintSection(section, out);
+  for (const json& section : report.value("sections", json::array()))
+    PrintSection(section, out);
   out << fmt::format("\nsummary: {} ok, {} missing, {} warn, {} info\n", counts.value("ok", 0),
                      counts.value("missing", 0), counts.value("warn", 0), counts.value("info", 0));
 }

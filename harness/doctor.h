@@ -13,9 +13,8 @@
 // unit in every key.
 #pragma once
 
-#include <ostream>
-
 #include <nlohmann/json.hpp>
+#include <ostream>
 
 namespace isocost {
 

@@ -1,8 +1,8 @@
 // isocost: measures what Linux isolation primitives cost on this kernel.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 
 #include "harness/commands.h"
@@ -31,8 +31,9 @@ void SetUpLogging(const std::string& level) {
 
 int main(int argc, char** argv) {
   using namespace isocost;
-  CLI::App app{"isocost: measures what Linux isolation primitives (cgroups, namespaces, mounts, "
-               "union file systems) cost on the kernel it runs on, from YAML experiment configs"};
+  CLI::App app{
+      "isocost: measures what Linux isolation primitives (cgroups, namespaces, mounts, "
+      "union file systems) cost on the kernel it runs on, from YAML experiment configs"};
   app.footer(kExitStatuses);
   app.set_version_flag("--version", std::string(ISOCOST_VERSION) + " (" + ISOCOST_GIT_REVISION +
                                         ", " + ISOCOST_BUILD_TYPE + ")");
@@ -44,9 +45,10 @@ int main(int argc, char** argv) {
   std::vector<std::string> configs;
   RunOptions run_options;
   auto* run = app.add_subcommand(
-      "run", "Validate configs, then measure every point of their sweeps. Needs root. Changes "
-             "to the host are journaled under /run/isocost and undone at the end, on failure "
-             "and on Ctrl-C. Prints the results directory on stdout; progress goes to stderr.");
+      "run",
+      "Validate configs, then measure every point of their sweeps. Needs root. Changes "
+      "to the host are journaled under /run/isocost and undone at the end, on failure "
+      "and on Ctrl-C. Prints the results directory on stdout; progress goes to stderr.");
   run->add_option("config", configs, "experiment configs or suites (YAML)")->required();
   run->add_option("--out", run_options.out_dir,
                   "results directory (default <results-dir>/<UTC time>-<name>); must be empty");
@@ -58,27 +60,31 @@ int main(int argc, char** argv) {
                 "points stay the same");
   run->footer(kExitStatuses);
 
-  auto* validate = app.add_subcommand(
-      "validate", "Check configs (keys, types, ranges, sweeps) without touching the host. "
-                  "Errors name file:line:column and the key.");
+  auto* validate =
+      app.add_subcommand("validate",
+                         "Check configs (keys, types, ranges, sweeps) without touching the host. "
+                         "Errors name file:line:column and the key.");
   validate->add_option("config", configs, "experiment configs or suites (YAML)")->required();
   validate->footer(kExitStatuses);
 
   bool json = false;
   auto* list = app.add_subcommand(
-      "list", "List the experiments with their parameters (type, default, allowed values, "
-              "meaning) and metrics.");
+      "list",
+      "List the experiments with their parameters (type, default, allowed values, "
+      "meaning) and metrics.");
   list->add_flag("--json", json, "print JSON");
 
   auto* doctor = app.add_subcommand(
-      "doctor", "Report what this host supports and lacks: privileges, kernel, cgroup layout "
-                "and controllers, tracefs, union file systems, namespace limits. Reads only.");
+      "doctor",
+      "Report what this host supports and lacks: privileges, kernel, cgroup layout "
+      "and controllers, tracefs, union file systems, namespace limits. Reads only.");
   doctor->add_flag("--json", json, "print JSON");
 
   bool dry_run = false;
-  auto* cleanup = app.add_subcommand(
-      "cleanup", "Undo the journaled host changes of isocost runs whose process is gone "
-                 "(killed, crashed). A live run's changes are left alone.");
+  auto* cleanup =
+      app.add_subcommand("cleanup",
+                         "Undo the journaled host changes of isocost runs whose process is gone "
+                         "(killed, crashed). A live run's changes are left alone.");
   cleanup->add_flag("--dry-run", dry_run, "only list what would be undone");
   cleanup->footer(kExitStatuses);
 
@@ -89,7 +95,8 @@ int main(int argc, char** argv) {
     return status == 0 ? kExitOk : kExitUsage;
   }
   SetUpLogging(log_level);
-  for (int i = 0; i < argc; ++i) run_options.command_line.push_back(argv[i]);
+  for (int i = 0; i < argc; ++i)
+    run_options.command_line.push_back(argv[i]);
 
   try {
     if (*run) return RunCommand(configs, run_options);

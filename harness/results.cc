@@ -10,11 +10,14 @@ namespace isocost {
 namespace {
 
 const char* const kHeadColumns[] = {"experiment", "config", "point"};
-const char* const kTailColumns[] = {"metric", "unit",   "status", "value", "median",
-                                    "mean",   "stddev", "cv",     "min",   "max",
-                                    "n",      "repetition_values", "trustworthy", "note"};
+const char* const kTailColumns[] = {"metric",      "unit", "status", "value",
+                                    "median",      "mean", "stddev", "cv",
+                                    "min",         "max",  "n",      "repetition_values",
+                                    "trustworthy", "note"};
 
-std::string Number(double v) { return fmt::format("{:.9g}", v); }
+std::string Number(double v) {
+  return fmt::format("{:.9g}", v);
+}
 
 std::string Row(const PointResult& r, const std::vector<std::string>& params,
                 const MetricValues& m) {
@@ -39,14 +42,16 @@ std::string Row(const PointResult& r, const std::vector<std::string>& params,
     }
     f.push_back(std::to_string(s.n));
     std::vector<std::string> reps;
-    for (double v : m.per_repetition) reps.push_back(Number(v));
+    for (double v : m.per_repetition)
+      reps.push_back(Number(v));
     f.push_back(fmt::format("{}", fmt::join(reps, ";")));
   }
   f.push_back(r.trustworthy ? "true" : "false");
   f.push_back(r.note);
 
   std::string line;
-  for (size_t i = 0; i < f.size(); ++i) line += (i ? "," : "") + CsvField(f[i]);
+  for (size_t i = 0; i < f.size(); ++i)
+    line += (i ? "," : "") + CsvField(f[i]);
   return line + "\n";
 }
 
@@ -54,8 +59,8 @@ std::string Row(const PointResult& r, const std::vector<std::string>& params,
 
 std::vector<MetricSpec> MetricsOf(const ExperimentSpec& experiment) {
   std::vector<MetricSpec> metrics = {
-      {"ops_per_s", "ops/s"},       {"latency_p50_ns", "ns"}, {"latency_p90_ns", "ns"},
-      {"latency_p99_ns", "ns"},     {"latency_max_ns", "ns"}, {"latency_mean_ns", "ns"},
+      {"ops_per_s", "ops/s"},   {"latency_p50_ns", "ns"}, {"latency_p90_ns", "ns"},
+      {"latency_p99_ns", "ns"}, {"latency_max_ns", "ns"}, {"latency_mean_ns", "ns"},
   };
   for (const CounterSpec& c : experiment.counters) {
     metrics.push_back({c.name + "_per_op", c.unit});
@@ -78,7 +83,8 @@ std::vector<std::string> ParamColumns(const std::vector<PointResult>& results) {
 std::string CsvField(const std::string& s) {
   if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string quoted = "\"";
-  for (char c : s) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  for (char c : s)
+    quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
   return quoted + "\"";
 }
 
@@ -90,16 +96,18 @@ std::string ResultsCsv(const std::vector<PointResult>& results) {
 
   std::string csv = fmt::format("{}\n", fmt::join(header, ","));
   for (const PointResult& r : results) {
-    for (const MetricValues& m : r.metrics) csv += Row(r, params, m);
+    for (const MetricValues& m : r.metrics)
+      csv += Row(r, params, m);
   }
   return csv;
 }
 
 nlohmann::json PointJson(const PointResult& r) {
   nlohmann::json params = nlohmann::json::object();
-  for (const auto& [name, value] : r.point.values()) params[name] = FormatValue(value);
-  return {{"index", r.index},   {"experiment", r.experiment}, {"config", r.config},
-          {"params", params},   {"status", r.status},         {"trustworthy", r.trustworthy},
+  for (const auto& [name, value] : r.point.values())
+    params[name] = FormatValue(value);
+  return {{"index", r.index}, {"experiment", r.experiment}, {"config", r.config},
+          {"params", params}, {"status", r.status},         {"trustworthy", r.trustworthy},
           {"note", r.note}};
 }
 

@@ -3,10 +3,9 @@
 // Benchmark's own JSON, readable by its tools/compare.py).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "microbench/experiment.h"
 

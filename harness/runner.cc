@@ -28,6 +28,7 @@ using Clock = std::chrono::steady_clock;
 
 inline constexpr double kOverheadLimit = 0.02;  // of the cheapest operation
 inline constexpr int64_t kOverheadIterations = 1000000;
+inline constexpr double kBusyLimit = 0.25;  // of all CPUs' time, before the run
 
 std::string UtcNow(const char* format) {
   return fmt::format(fmt::runtime(format), fmt::gmtime(std::time(nullptr)));
@@ -56,8 +57,8 @@ class CapturingReporter : public benchmark::JSONReporter {
 };
 
 // Runs one registered point through Google Benchmark.
-std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& name,
-                                                           PointRun& point, const Budget& budget,
+std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& name, PointRun& point,
+                                                           const Budget& budget,
                                                            nlohmann::json& gbench) {
   benchmark::ClearRegisteredBenchmarks();
   RegisterPoint(name, &point, budget);
@@ -68,7 +69,8 @@ std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& na
   nlohmann::json doc = reporter.Json();
   if (doc.is_object()) {
     if (!gbench.contains("context")) gbench["context"] = doc["context"];
-    for (auto& b : doc["benchmarks"]) gbench["benchmarks"].push_back(b);
+    for (auto& b : doc["benchmarks"])
+      gbench["benchmarks"].push_back(b);
   }
   return reporter.runs();
 }
@@ -97,7 +99,8 @@ std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
 void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
                  const std::vector<benchmark::BenchmarkReporter::Run>& gb, PointResult& out) {
   std::vector<MetricSpec> specs = MetricsOf(e);
-  for (const MetricSpec& m : specs) out.metrics.push_back({m.name, m.unit, {}});
+  for (const MetricSpec& m : specs)
+    out.metrics.push_back({m.name, m.unit, {}});
 
   for (size_t i = 0; i < reps.size(); ++i) {
     RunSamples s = reps[i];
@@ -110,7 +113,8 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
     for (size_t c = 0; c < e.counters.size(); ++c) {
       values.push_back(ops > 0 ? static_cast<double>(s.counters[c]) / ops : 0.0);
     }
-    for (size_t k = 0; k < values.size(); ++k) out.metrics[k].per_repetition.push_back(values[k]);
+    for (size_t k = 0; k < values.size(); ++k)
+      out.metrics[k].per_repetition.push_back(values[k]);
     if (s.truncated) {
       out.trustworthy = false;
       out.note += "latency samples truncated; ";
@@ -153,6 +157,7 @@ class Run {
   std::vector<PointResult> results_;
   nlohmann::json gbench_ = {{"benchmarks", nlohmann::json::array()}};
   double empty_op_ns_ = 0;
+  double cheapest_op_ns_ = 0;  // smallest median mean latency of a point
   bool failed_ = false;
 };
 
@@ -170,14 +175,13 @@ void Run::Start() {
   }
   started_ = UtcNow("{:%Y-%m-%dT%H:%M:%SZ}");
   run_id_ = fmt::format("isocost-{}-{}", UtcNow("{:%Y%m%dT%H%M%SZ}"), getpid());
-  dir_ = options_.out_dir.empty()
-             ? fmt::format("{}/{}-{}", options_.results_dir, UtcNow("{:%Y%m%dT%H%M%SZ}"),
-                         options_.name)
-             : options_.out_dir;
+  dir_ = options_.out_dir.empty() ? fmt::format("{}/{}-{}", options_.results_dir,
+                                                UtcNow("{:%Y%m%dT%H%M%SZ}"), options_.name)
+                                  : options_.out_dir;
   std::error_code ec;
   if (std::filesystem::exists(dir_, ec) && !std::filesystem::is_empty(dir_, ec)) {
-    throw Error(ErrorKind::kUsage, "output directory " + dir_ +
-                                       " exists and is not empty; choose another with --out");
+    throw Error(ErrorKind::kUsage,
+                "output directory " + dir_ + " exists and is not empty; choose another with --out");
   }
   MakeDirectories(dir_);
   dir_ = std::filesystem::canonical(dir_).string();
@@ -186,23 +190,29 @@ void Run::Start() {
   InstallInterruptHandlers();
   BecomeSubreaper();
   guard_ = std::make_unique<HostGuard>(run_id_);
-  for (const ExperimentConfig& cfg : configs_) total_points_ += cfg.points.size();
+  for (const ExperimentConfig& cfg : configs_)
+    total_points_ += cfg.points.size();
   t0_ = Clock::now();
 }
 
 void Run::WarnAboutHost() {
   if (std::string(ISOCOST_BUILD_TYPE) != "Release") {
     Warn(fmt::format("isocost was built as {}, not Release: timings are slower than they "
-                     "should be", ISOCOST_BUILD_TYPE), true);
+                     "should be",
+                     ISOCOST_BUILD_TYPE),
+         true);
   }
-  if (host_.loadavg_1min > 0.5 * host_.cpus_online) {
-    Warn(fmt::format("the machine is busy (1-minute load average {:.2f} on {} CPUs): other "
-                     "work competes with the measurements", host_.loadavg_1min,
-                     host_.cpus_online), true);
+  double busy = CpuBusyFraction(500);
+  if (busy > kBusyLimit) {
+    Warn(fmt::format("the machine is busy: {:.0f}% of its CPU time went to other work in the "
+                     "half second before the run, which competes with the measurements",
+                     100 * busy),
+         true);
   }
   if (host_.cpu_governor && *host_.cpu_governor != "performance") {
     Warn(fmt::format("CPU frequency scaling is on (governor '{}'): rates vary with the clock",
-                     *host_.cpu_governor), true);
+                     *host_.cpu_governor),
+         true);
   }
 }
 
@@ -213,7 +223,8 @@ void Run::MeasureOverhead() {
   auto runs = RunOnePoint("harness/empty_op", empty, budget, gbench_);
 
   std::vector<double> ns;
-  for (const auto& r : runs) ns.push_back(SecondsPerIteration(r) * 1e9);
+  for (const auto& r : runs)
+    ns.push_back(SecondsPerIteration(r) * 1e9);
   empty_op_ns_ = Summarize(ns).median;
 
   PointResult r;
@@ -225,8 +236,10 @@ void Run::MeasureOverhead() {
 
   std::string lib = gbench_["context"].value("library_build_type", "");
   if (lib == "debug") {
-    Warn("the Google Benchmark library reports a debug build (Debian's package); its cost "
-         "per iteration is part of the harness overhead measured below", false);
+    Warn(
+        "the Google Benchmark library reports a debug build (Debian's package); its cost "
+        "per iteration is part of the harness overhead measured below",
+        false);
   }
   spdlog::info("harness overhead: {:.1f} ns per operation (empty operation, same path)",
                empty_op_ns_);
@@ -236,8 +249,8 @@ void Run::Progress(const ExperimentConfig& cfg, const Point& p) {
   auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0_);
   std::string eta = "estimating";
   if (done_points_ > 0) {
-    auto left = elapsed * static_cast<long>(total_points_ - done_points_) /
-                static_cast<long>(done_points_);
+    auto left =
+        elapsed * static_cast<long>(total_points_ - done_points_) / static_cast<long>(done_points_);
     eta = fmt::format("about {:%H:%M:%S} left", left);
   }
   spdlog::info("[{}/{}] {} {}: {} (elapsed {:%H:%M:%S}, {})", done_points_ + 1, total_points_,
@@ -317,14 +330,16 @@ void Run::CheckOverhead() {
       if (cheapest == 0 || v < cheapest) cheapest = v;
     }
   }
+  cheapest_op_ns_ = cheapest;
   if (cheapest > 0 && empty_op_ns_ / cheapest > kOverheadLimit) {
     Warn(fmt::format("the harness overhead ({:.0f} ns) is {:.1f}% of the cheapest operation "
-                     "({:.0f} ns), above the {:.0f}% limit", empty_op_ns_,
-                     100 * empty_op_ns_ / cheapest, cheapest, 100 * kOverheadLimit), true);
+                     "({:.0f} ns), above the {:.0f}% limit",
+                     empty_op_ns_, 100 * empty_op_ns_ / cheapest, cheapest, 100 * kOverheadLimit),
+         true);
   }
-  results_.front().metrics.push_back(
-      {"overhead_fraction_of_cheapest_op", "fraction",
-       {cheapest > 0 ? empty_op_ns_ / cheapest : 0.0}});
+  results_.front().metrics.push_back({"overhead_fraction_of_cheapest_op",
+                                      "fraction",
+                                      {cheapest > 0 ? empty_op_ns_ / cheapest : 0.0}});
 }
 
 nlohmann::json Run::RunJson(const std::string& status) const {
@@ -337,17 +352,20 @@ nlohmann::json Run::RunJson(const std::string& status) const {
                        {"sha256", c.sha256},
                        {"text", c.text},
                        {"points", c.points.size()},
-                       {"budget", {{"min_time_s", b.min_time_s},
-                                   {"iterations_per_thread", b.iterations},
-                                   {"repetitions", b.repetitions}}}});
+                       {"budget",
+                        {{"min_time_s", b.min_time_s},
+                         {"iterations_per_thread", b.iterations},
+                         {"repetitions", b.repetitions}}}});
   }
   nlohmann::json points = nlohmann::json::array();
-  for (const PointResult& r : results_) points.push_back(PointJson(r));
+  for (const PointResult& r : results_)
+    points.push_back(PointJson(r));
   return {
       {"schema_version", kResultsSchemaVersion},
-      {"isocost", {{"version", ISOCOST_VERSION},
-                   {"git_revision", ISOCOST_GIT_REVISION},
-                   {"build_type", ISOCOST_BUILD_TYPE}}},
+      {"isocost",
+       {{"version", ISOCOST_VERSION},
+        {"git_revision", ISOCOST_GIT_REVISION},
+        {"build_type", ISOCOST_BUILD_TYPE}}},
       {"run_id", run_id_},
       {"name", options_.name},
       {"status", status},
@@ -357,7 +375,11 @@ nlohmann::json Run::RunJson(const std::string& status) const {
       {"end_time", status == "running" ? "" : UtcNow("{:%Y-%m-%dT%H:%M:%SZ}")},
       {"host", ToJson(host_)},
       {"benchmark_context", gbench_.value("context", nlohmann::json::object())},
-      {"harness_overhead", {{"empty_op_ns", empty_op_ns_}, {"limit_fraction", kOverheadLimit}}},
+      {"harness_overhead",
+       {{"empty_op_ns", empty_op_ns_},
+        {"cheapest_op_ns", cheapest_op_ns_},
+        {"fraction_of_cheapest_op", cheapest_op_ns_ > 0 ? empty_op_ns_ / cheapest_op_ns_ : 0.0},
+        {"limit_fraction", kOverheadLimit}}},
       {"warnings", warnings_},
       {"configs", configs},
       {"points", points},
@@ -383,7 +405,8 @@ int Run::Execute() {
   std::string status = "complete";
   try {
     MeasureOverhead();
-    for (const ExperimentConfig& cfg : configs_) RunConfig(cfg);
+    for (const ExperimentConfig& cfg : configs_)
+      RunConfig(cfg);
     CheckOverhead();
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kInterrupted) throw;
@@ -394,12 +417,14 @@ int Run::Execute() {
   Write(status);
 
   std::vector<std::string> problems = guard_->UndoAll();
-  for (const std::string& p : problems) spdlog::error("restoring the host: {}", p);
+  for (const std::string& p : problems)
+    spdlog::error("restoring the host: {}", p);
   std::printf("%s\n", dir_.c_str());
   if (status == "interrupted") return kExitInterrupted;
   if (failed_ || !problems.empty()) return kExitFailure;
   bool any_ok = false;
-  for (const PointResult& r : results_) any_ok |= r.experiment != "harness" && r.status == "ok";
+  for (const PointResult& r : results_)
+    any_ok |= r.experiment != "harness" && r.status == "ok";
   return any_ok ? kExitOk : kExitUnsupported;
 }
 

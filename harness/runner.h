@@ -11,10 +11,10 @@
 namespace isocost {
 
 struct RunOptions {
-  std::string out_dir;   // "" for <results_dir>/<UTC time>-<name>
+  std::string out_dir;  // "" for <results_dir>/<UTC time>-<name>
   std::string results_dir = "results";
-  std::string name;      // the run's name, for its directory
-  bool quick = false;    // budgets scaled by each config's quick_scale
+  std::string name;    // the run's name, for its directory
+  bool quick = false;  // budgets scaled by each config's quick_scale
   std::vector<std::string> command_line;
 };
 

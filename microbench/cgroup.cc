@@ -8,6 +8,8 @@
 // was started, or is born inside with clone3(CLONE_INTO_CGROUP) (v2 only).
 // Pooled cgroups keep their cgroup.procs and directory open, as a pool
 // manager would; create opens them anew each time.
+#include "primitives/cgroup.h"
+
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,7 +19,6 @@
 #include <set>
 
 #include "microbench/experiments.h"
-#include "primitives/cgroup.h"
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
@@ -27,8 +28,8 @@ namespace isocost {
 namespace {
 
 const std::vector<std::string> kV1Controllers = {
-    "blkio",   "cpu",   "cpuacct", "cpuset",     "devices", "freezer", "hugetlb", "memory",
-    "misc",    "net_cls", "net_prio", "perf_event", "pids",    "rdma",    "name=systemd"};
+    "blkio", "cpu",     "cpuacct",  "cpuset",     "devices", "freezer", "hugetlb",     "memory",
+    "misc",  "net_cls", "net_prio", "perf_event", "pids",    "rdma",    "name=systemd"};
 const std::vector<std::string> kV2Controllers = {"cpu",    "cpuset", "hugetlb", "io",
                                                  "memory", "misc",   "pids",    "rdma"};
 
@@ -43,7 +44,8 @@ struct Cgroup {
 };
 
 void CloseFds(Cgroup& cg) {
-  for (int fd : cg.procs_fds) close(fd);
+  for (int fd : cg.procs_fds)
+    close(fd);
   cg.procs_fds.clear();
   if (cg.dir_fd >= 0) close(cg.dir_fd);
   cg.dir_fd = -1;
@@ -79,7 +81,8 @@ class CgroupWorkload : public Workload {
         WriteExistingFile(tops_.back() + "/cgroup.subtree_control", "+" + c);
       }
     } else {
-      for (const std::string& root : V1Roots(mounts)) tops_.push_back(MakeTop(root, name));
+      for (const std::string& root : V1Roots(mounts))
+        tops_.push_back(MakeTop(root, name));
     }
     next_op_.assign(static_cast<size_t>(threads), 0);
     if (reuse_) MakePool();
@@ -103,11 +106,13 @@ class CgroupWorkload : public Workload {
   }
 
   void Release() override {
-    for (Cgroup& cg : pool_) CloseFds(cg);
+    for (Cgroup& cg : pool_)
+      CloseFds(cg);
     pool_.clear();
     free_.clear();
     tops_.clear();
-    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id) guard_.Undo(*id);
+    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id)
+      guard_.Undo(*id);
     undo_.clear();
   }
 
@@ -166,13 +171,15 @@ class CgroupWorkload : public Workload {
   }
 
   void Remove(const Cgroup& cg, uint64_t* counters) {
-    for (const std::string& dir : cg.dirs) RemoveCgroup(dir, &counters[kRmdirRetries]);
+    for (const std::string& dir : cg.dirs)
+      RemoveCgroup(dir, &counters[kRmdirRetries]);
   }
 
   void MakePool() {
     for (int i = 0; i < pool_size_; ++i) {
       Cgroup cg = MakeIn("pool-" + std::to_string(i));
-      for (const std::string& dir : cg.dirs) cg.procs_fds.push_back(OpenCgroupProcs(dir));
+      for (const std::string& dir : cg.dirs)
+        cg.procs_fds.push_back(OpenCgroupProcs(dir));
       if (v2_) cg.dir_fd = OpenCgroupDir(cg.dirs.front());
       pool_.push_back(std::move(cg));
       free_.push_back(static_cast<size_t>(i));
@@ -210,7 +217,8 @@ class CgroupWorkload : public Workload {
 
     ParkedChild child = SpawnParked();
     try {
-      for (size_t i = 0; i < cg.dirs.size(); ++i) Attach(cg, i, child.pid);
+      for (size_t i = 0; i < cg.dirs.size(); ++i)
+        Attach(cg, i, child.pid);
     } catch (...) {
       isocost::Release(child);
       Reap(child.pid);
@@ -330,27 +338,35 @@ ExperimentSpec CgroupExperiment() {
       "cgroup create-and-delete against reuse from a pre-created pool: a process is started "
       "in the cgroup, exits and is reaped each operation";
   e.params = {
-      {"pattern", ParamType::kString, std::string("create"),
+      {"pattern",
+       ParamType::kString,
+       std::string("create"),
        "create: mkdir, join, exit, rmdir each time; reuse: take from a pool, join, exit, give "
        "back",
        {"create", "reuse"}},
       {"threads", ParamType::kInt, int64_t{1}, "threads doing operations at once", {}, 1, 1024},
-      {"cgroup_version", ParamType::kString, std::string("v2"),
+      {"cgroup_version",
+       ParamType::kString,
+       std::string("v2"),
        "v1: one directory per chosen v1 hierarchy; v2: one cgroup2 directory",
        {"v1", "v2"}},
-      {"v1_hierarchies", ParamType::kStringList,
-       std::vector<std::string>{"cpu", "memory", "pids"},
-       "v1 hierarchies (by controller) a cgroup spans; comounted ones count once",
-       kV1Controllers},
+      {"v1_hierarchies", ParamType::kStringList, std::vector<std::string>{"cpu", "memory", "pids"},
+       "v1 hierarchies (by controller) a cgroup spans; comounted ones count once", kV1Controllers},
       {"v2_controllers", ParamType::kStringList, std::vector<std::string>{},
-       "controllers enabled in the parent's cgroup.subtree_control ([] for none)",
-       kV2Controllers},
-      {"join", ParamType::kString, std::string("procs"),
+       "controllers enabled in the parent's cgroup.subtree_control ([] for none)", kV2Controllers},
+      {"join",
+       ParamType::kString,
+       std::string("procs"),
        "procs: write the pid to cgroup.procs after starting it; clone3: start it inside "
        "with CLONE_INTO_CGROUP (v2 only)",
        {"procs", "clone3"}},
-      {"pool_size", ParamType::kInt, int64_t{16},
-       "cgroups made beforehand for reuse (at least threads)", {}, 1, 4096},
+      {"pool_size",
+       ParamType::kInt,
+       int64_t{16},
+       "cgroups made beforehand for reuse (at least threads)",
+       {},
+       1,
+       4096},
   };
   e.counters = {{"rmdir_retries", "retries/op",
                  "rmdir attempts that returned EBUSY while the exited process was released"}};

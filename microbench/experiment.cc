@@ -47,9 +47,9 @@ std::string ParamSpec::Allowed() const {
     case ParamType::kString:
       return choices.empty() ? "a string" : fmt::format("one of {}", fmt::join(choices, ", "));
     case ParamType::kStringList:
-      return choices.empty() ? "a list of strings"
-                             : fmt::format("a list of distinct items from {}",
-                                           fmt::join(choices, ", "));
+      return choices.empty()
+                 ? "a list of strings"
+                 : fmt::format("a list of distinct items from {}", fmt::join(choices, ", "));
   }
   return "?";
 }
@@ -88,7 +88,8 @@ const ParamSpec* ExperimentSpec::FindParam(std::string_view param) const {
 
 Point ExperimentSpec::Defaults() const {
   Point point;
-  for (const ParamSpec& p : params) point.Set(p.name, p.default_value);
+  for (const ParamSpec& p : params)
+    point.Set(p.name, p.default_value);
   return point;
 }
 

@@ -19,6 +19,8 @@ const std::vector<ExperimentSpec>& Experiments() {
   return kExperiments;
 }
 
-std::unique_ptr<Workload> MakeEmptyWorkload() { return std::make_unique<EmptyWorkload>(); }
+std::unique_ptr<Workload> MakeEmptyWorkload() {
+  return std::make_unique<EmptyWorkload>();
+}
 
 }  // namespace isocost

@@ -37,7 +37,8 @@ void PointRun::AddThreadSamples(std::vector<int64_t>&& latencies,
   std::lock_guard lock(mu_);
   current_.operations += static_cast<int64_t>(latencies.size());
   current_.latencies_ns.insert(current_.latencies_ns.end(), latencies.begin(), latencies.end());
-  for (size_t i = 0; i < kMaxCounters; ++i) current_.counters[i] += counters[i];
+  for (size_t i = 0; i < kMaxCounters; ++i)
+    current_.counters[i] += counters[i];
   current_.truncated |= truncated;
 
   if (++threads_in_current_ == threads_) {
@@ -65,8 +66,8 @@ void MeasureLoop(benchmark::State& state, PointRun* point) {
     point->SetError(e.what());
     state.SkipWithError("preparing the point failed");
   }
-  latencies.reserve(std::min<size_t>(static_cast<size_t>(state.max_iterations),
-                                     kMaxSamplesPerThread));
+  latencies.reserve(
+      std::min<size_t>(static_cast<size_t>(state.max_iterations), kMaxSamplesPerThread));
 
   for (auto _ : state) {
     try {

@@ -19,8 +19,8 @@ namespace isocost {
 
 // How long each repetition of a point runs.
 struct Budget {
-  double min_time_s = 0.5;     // used when iterations == 0
-  int64_t iterations = 0;      // per thread; 0: run for min_time_s
+  double min_time_s = 0.5;  // used when iterations == 0
+  int64_t iterations = 0;   // per thread; 0: run for min_time_s
   int repetitions = 5;
 };
 

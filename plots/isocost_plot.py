@@ -606,7 +606,7 @@ def footer_text(info):
         f"kernel {get('host', 'kernel_release')}",
         f"CPU {get('host', 'cpu_model')} ({get('host', 'cpus_online')} online)",
         f"isocost {get('isocost', 'version')} (git {get('isocost', 'git_revision')})",
-        f"config {get('config', 'name')}",
+        f"run {get('name')} ({get('start_time')})",
     ]
     text = " · ".join(parts)
     warnings = info.get("warnings") if isinstance(info, dict) else None

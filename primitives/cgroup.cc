@@ -39,15 +39,23 @@ std::vector<std::string> SplitCommas(std::string_view s) {
   std::vector<std::string> parts;
   std::string item;
   std::istringstream in{std::string(s)};
-  while (std::getline(in, item, ',')) parts.push_back(item);
+  while (std::getline(in, item, ','))
+    parts.push_back(item);
   return parts;
 }
 
 // Mount options that are not controllers in a v1 super-options field.
 bool IsMountOption(const std::string& opt) {
-  static const char* const kOptions[] = {"rw", "ro", "noprefix", "clone_children", "xattr",
-                                         "nsdelegate", "favordynmods", "memory_recursiveprot",
-                                         "memory_localevents", "memory_hugetlb_accounting"};
+  static const char* const kOptions[] = {"rw",
+                                         "ro",
+                                         "noprefix",
+                                         "clone_children",
+                                         "xattr",
+                                         "nsdelegate",
+                                         "favordynmods",
+                                         "memory_recursiveprot",
+                                         "memory_localevents",
+                                         "memory_hugetlb_accounting"};
   for (const char* o : kOptions) {
     if (opt == o) return true;
   }

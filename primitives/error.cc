@@ -8,7 +8,9 @@ namespace isocost {
 SysError::SysError(int err, const std::string& what)
     : Error(ErrorKind::kFailure, what + ": " + std::strerror(err)), err_(err) {}
 
-void ThrowErrno(const std::string& what) { throw SysError(errno, what); }
+void ThrowErrno(const std::string& what) {
+  throw SysError(errno, what);
+}
 
 Error WithContext(const std::string& context, const Error& e) {
   return Error(e.kind(), context + ": " + e.what());

@@ -1,6 +1,7 @@
 #include "fs.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,8 +9,6 @@
 #include <fstream>
 #include <sstream>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "error.h"
 
@@ -115,7 +114,8 @@ std::string Trim(std::string_view s) {
 std::vector<std::string> SplitWords(std::string_view s) {
   std::vector<std::string> words;
   std::istringstream in{std::string(s)};
-  for (std::string w; in >> w;) words.push_back(w);
+  for (std::string w; in >> w;)
+    words.push_back(w);
   return words;
 }
 

@@ -19,8 +19,8 @@ namespace {
 
 void RequireOwnedName(const std::string& path) {
   if (std::filesystem::path(path).filename().string().find("isocost") == std::string::npos) {
-    throw Error(ErrorKind::kFailure, "refusing to undo a change to " + path +
-                                         ": its name does not contain 'isocost'");
+    throw Error(ErrorKind::kFailure,
+                "refusing to undo a change to " + path + ": its name does not contain 'isocost'");
   }
 }
 
@@ -55,11 +55,11 @@ void UndoDirectory(const nlohmann::json& args) {
 
 const std::map<std::string, UndoFn>& UndoActions() {
   static const std::map<std::string, UndoFn> kActions = {
-      {"cgroup_tree", UndoCgroupTree},   // a cgroup directory and all below it
+      {"cgroup_tree", UndoCgroupTree},              // a cgroup directory and all below it
       {"cgroup_controller", UndoCgroupController},  // "+c" written to subtree_control
-      {"write_file", UndoWriteFile},     // a sysctl or other setting; restores old_value
-      {"mount", UndoMount},              // a mount; lazily unmounted
-      {"directory", UndoDirectory},      // a scratch directory tree
+      {"write_file", UndoWriteFile},                // a sysctl or other setting; restores old_value
+      {"mount", UndoMount},                         // a mount; lazily unmounted
+      {"directory", UndoDirectory},                 // a scratch directory tree
   };
   return kActions;
 }
@@ -138,12 +138,15 @@ void HostGuard::Undo(Id id) {
   MarkUndone(id);
 }
 
-void HostGuard::Forget(Id id) { MarkUndone(id); }
+void HostGuard::Forget(Id id) {
+  MarkUndone(id);
+}
 
 size_t HostGuard::pending() const {
   std::lock_guard lock(mu_);
   size_t n = 0;
-  for (const Entry& e : entries_) n += e.undone ? 0 : 1;
+  for (const Entry& e : entries_)
+    n += e.undone ? 0 : 1;
   return n;
 }
 
@@ -190,7 +193,8 @@ JournalInfo ParseJournal(const std::string& path, const std::string& text) {
     }
   }
   if (!header) throw Error(ErrorKind::kFailure, "journal " + path + " has no header line");
-  for (auto& [id, entry] : pending) info.pending.push_back(std::move(entry));
+  for (auto& [id, entry] : pending)
+    info.pending.push_back(std::move(entry));
   return info;
 }
 

@@ -5,7 +5,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include "cgroup.h"
 #include "fs.h"
@@ -33,7 +36,33 @@ uint64_t MeminfoBytes(const std::string& meminfo, const std::string& key) {
   return 0;
 }
 
+struct CpuTimes {
+  uint64_t idle = 0, total = 0;
+};
+
+std::optional<CpuTimes> ReadCpuTimes() {
+  auto stat = TryReadFile("/proc/stat");
+  if (!stat || stat->rfind("cpu ", 0) != 0) return std::nullopt;
+  std::vector<std::string> f = SplitWords(stat->substr(0, stat->find('\n')));
+  CpuTimes t;
+  for (size_t i = 1; i < f.size() && i <= 8; ++i) {  // user .. steal
+    uint64_t v = std::stoull(f[i]);
+    t.total += v;
+    if (i == 4 || i == 5) t.idle += v;  // idle, iowait
+  }
+  return t;
+}
+
 }  // namespace
+
+double CpuBusyFraction(int window_ms) {
+  auto before = ReadCpuTimes();
+  std::this_thread::sleep_for(std::chrono::milliseconds(window_ms));
+  auto after = ReadCpuTimes();
+  if (!before || !after || after->total <= before->total) return -1;
+  double total = static_cast<double>(after->total - before->total);
+  return 1.0 - static_cast<double>(after->idle - before->idle) / total;
+}
 
 HostFacts CollectHostFacts() {
   HostFacts f;

@@ -3,23 +3,22 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace isocost {
 
 struct HostFacts {
   std::string hostname;
-  std::string kernel_release;  // uname -r
-  std::string kernel_version;  // uname -v
-  std::string machine;         // uname -m
-  std::string kernel_cmdline;  // /proc/cmdline
-  std::string cpu_model;       // /proc/cpuinfo "model name"
-  int cpus_online = 0;         // sysconf(_SC_NPROCESSORS_ONLN)
-  int cpus_allowed = 0;        // sched_getaffinity of this process
+  std::string kernel_release;               // uname -r
+  std::string kernel_version;               // uname -v
+  std::string machine;                      // uname -m
+  std::string kernel_cmdline;               // /proc/cmdline
+  std::string cpu_model;                    // /proc/cpuinfo "model name"
+  int cpus_online = 0;                      // sysconf(_SC_NPROCESSORS_ONLN)
+  int cpus_allowed = 0;                     // sched_getaffinity of this process
   std::optional<std::string> cpu_governor;  // cpu0 scaling_governor, absent in many VMs
   uint64_t memory_total_bytes = 0;          // MemTotal
   uint64_t memory_available_bytes = 0;      // MemAvailable
@@ -29,6 +28,11 @@ struct HostFacts {
 };
 
 HostFacts CollectHostFacts();
+
+// The fraction (0 to 1) of all CPUs' time spent not idle during a window of
+// `window_ms`, from /proc/stat: how busy the machine is with other work
+// while isocost waits. Negative when /proc/stat cannot be read.
+double CpuBusyFraction(int window_ms);
 nlohmann::json ToJson(const HostFacts& facts);
 
 // Effective capabilities of this process that are missing, by name

@@ -30,8 +30,12 @@ void InstallInterruptHandlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool Interrupted() { return g_signal.load(std::memory_order_relaxed) != 0; }
+bool Interrupted() {
+  return g_signal.load(std::memory_order_relaxed) != 0;
+}
 
-int InterruptSignal() { return g_signal.load(); }
+int InterruptSignal() {
+  return g_signal.load();
+}
 
 }  // namespace isocost

@@ -107,7 +107,8 @@ int KillChildren() {
       if (kill(static_cast<pid_t>(std::stol(word)), SIGKILL) == 0) ++killed;
     }
   }
-  for (int i = 0; i < 2000 && AnyChildAlive(); ++i) usleep(1000);
+  for (int i = 0; i < 2000 && AnyChildAlive(); ++i)
+    usleep(1000);
   return killed;
 }
 

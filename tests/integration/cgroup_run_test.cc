@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -37,7 +36,8 @@ std::vector<Row> Rows(const std::string& csv) {
   std::vector<Row> rows;
   for (size_t i = 1; i < raw.size(); ++i) {
     Row r;
-    for (size_t c = 0; c < raw[0].size() && c < raw[i].size(); ++c) r[raw[0][c]] = raw[i][c];
+    for (size_t c = 0; c < raw[0].size() && c < raw[i].size(); ++c)
+      r[raw[0][c]] = raw[i][c];
     rows.push_back(r);
   }
   return rows;
@@ -80,7 +80,8 @@ TEST(CgroupRun, QuickRunMatchesTheSweepAndLeavesNothing) {
     }
   }
   ASSERT_EQ(per_point.size(), 8u);  // 2 versions x 2 patterns x 2 thread counts
-  for (const auto& [point, metrics] : per_point) EXPECT_EQ(metrics, 7) << point;
+  for (const auto& [point, metrics] : per_point)
+    EXPECT_EQ(metrics, 7) << point;
 
   auto run = nlohmann::json::parse(ReadText(out + "/run.json"));
   struct utsname u {};
@@ -100,9 +101,9 @@ TEST(CgroupRun, QuickRunMatchesTheSweepAndLeavesNothing) {
 TEST(CgroupRun, LatencyPercentilesAreOrdered) {
   REQUIRE_ROOT();
   TempDir tmp;
-  std::string config = tmp.Write(
-      "lat.yaml", "experiment: cgroup\nparams: {pattern: create}\nrepetitions: 2\n"
-                  "budget: {iterations: 50}\n");
+  std::string config = tmp.Write("lat.yaml",
+                                 "experiment: cgroup\nparams: {pattern: create}\nrepetitions: 2\n"
+                                 "budget: {iterations: 50}\n");
   ASSERT_EQ(RunCli({"run", "--out", tmp.path() + "/out", config}).status, 0);
 
   std::map<std::string, double> v;
@@ -124,9 +125,10 @@ TEST(CgroupRun, MissingV2ControllerIsReportedAsUnsupported) {
   bool has_pids = std::find(available.begin(), available.end(), "pids") != available.end();
 
   TempDir tmp;
-  std::string config = tmp.Write(
-      "pids.yaml", "experiment: cgroup\nparams: {v2_controllers: [pids]}\nrepetitions: 1\n"
-                   "budget: {iterations: 10}\n");
+  std::string config =
+      tmp.Write("pids.yaml",
+                "experiment: cgroup\nparams: {v2_controllers: [pids]}\nrepetitions: 1\n"
+                "budget: {iterations: 10}\n");
   CliResult r = RunCli({"run", "--out", tmp.path() + "/out", config});
   std::vector<Row> rows = Rows(tmp.path() + "/out/results.csv");
   auto row = std::find_if(rows.begin(), rows.end(),
@@ -145,9 +147,10 @@ TEST(CgroupRun, MissingV2ControllerIsReportedAsUnsupported) {
 TEST(CgroupRun, Clone3IntoCgroupJoins) {
   REQUIRE_ROOT();
   TempDir tmp;
-  std::string config = tmp.Write(
-      "c3.yaml", "experiment: cgroup\nparams: {join: clone3}\nsweep:\n  pattern: [create, reuse]\n"
-                 "repetitions: 1\nbudget: {iterations: 20}\n");
+  std::string config =
+      tmp.Write("c3.yaml",
+                "experiment: cgroup\nparams: {join: clone3}\nsweep:\n  pattern: [create, reuse]\n"
+                "repetitions: 1\nbudget: {iterations: 20}\n");
   pid_t pid = StartCli({"run", "--out", tmp.path() + "/out", config}, tmp.path());
   ASSERT_EQ(WaitCli(pid), 0) << ReadText(tmp.path() + "/stderr");
   EXPECT_TRUE(CgroupsOf(pid).empty());
@@ -159,8 +162,8 @@ TEST(CgroupRun, MicrobenchWritesGoogleBenchmarkJson) {
   std::string json = tmp.path() + "/gb.json";
   std::string cmd = std::string(ISOCOST_MICROBENCH_BIN) +
                     " --benchmark_filter='cgroup/pattern:reuse/cgroup_version:v2/.*threads:2$'"
-                    " --benchmark_min_time=0.01 --benchmark_out=" + json +
-                    " --benchmark_out_format=json > /dev/null 2>&1";
+                    " --benchmark_min_time=0.01 --benchmark_out=" +
+                    json + " --benchmark_out_format=json > /dev/null 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0);
   auto doc = nlohmann::json::parse(ReadText(json));
   ASSERT_EQ(doc["benchmarks"].size(), 1u);

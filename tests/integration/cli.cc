@@ -29,7 +29,8 @@ pid_t StartCli(const std::vector<std::string>& args, const std::string& dir) {
     dup2(out, 1);
     dup2(err, 2);
     std::vector<char*> argv{const_cast<char*>(ISOCOST_BIN)};
-    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    for (const std::string& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     execv(ISOCOST_BIN, argv.data());
     _exit(127);
@@ -57,7 +58,8 @@ std::vector<std::string> CgroupsOf(pid_t pid) {
   std::string prefix = "isocost-" + std::to_string(pid) + "-";
   CgroupMounts mounts = DiscoverCgroupMounts();
   std::vector<std::string> roots;
-  for (const CgroupHierarchy& h : mounts.v1) roots.push_back(h.mount_point);
+  for (const CgroupHierarchy& h : mounts.v1)
+    roots.push_back(h.mount_point);
   if (mounts.v2) roots.push_back(*mounts.v2);
   for (const std::string& root : roots) {
     std::error_code ec;
@@ -85,7 +87,9 @@ TempDir::TempDir() {
   path_ = mkdtemp(tmpl.data());
 }
 
-TempDir::~TempDir() { fs::remove_all(path_); }
+TempDir::~TempDir() {
+  fs::remove_all(path_);
+}
 
 std::string TempDir::Write(const std::string& name, const std::string& text) const {
   std::ofstream(path_ + "/" + name) << text;

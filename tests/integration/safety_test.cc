@@ -6,9 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
-#include <thread>
-
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli.h"
 
@@ -28,6 +27,20 @@ sweep:
 repetitions: 3
 budget: {min_time_s: 2}
 )";
+
+// Processes running the isocost binary (a run and the children it forks).
+std::vector<pid_t> IsocostProcesses() {
+  std::vector<pid_t> found;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code link_ec;
+    auto exe = std::filesystem::read_symlink(e.path() / "exe", link_ec);
+    if (!link_ec && exe == std::filesystem::path(ISOCOST_BIN)) found.push_back(std::stoi(name));
+  }
+  return found;
+}
 
 // Waits until the run has made cgroups (it is mid-point) or times out.
 bool WaitForCgroups(pid_t pid) {
@@ -58,7 +71,9 @@ TEST(Safety, KilledRunIsUndoneByCleanup) {
   EXPECT_NE(cleanup.out.find("undone; journal removed"), std::string::npos) << cleanup.out;
   EXPECT_TRUE(CgroupsOf(pid).empty());
   EXPECT_TRUE(JournalsOf(pid).empty());
-  for (const std::string& dir : left) EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+  for (const std::string& dir : left)
+    EXPECT_FALSE(std::filesystem::exists(dir)) << dir;
+  EXPECT_TRUE(IsocostProcesses().empty()) << "a child of the killed run is still alive";
 
   CliResult again = RunCli({"cleanup"});
   EXPECT_EQ(again.status, 0);

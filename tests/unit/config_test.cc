@@ -1,11 +1,11 @@
 // Config parsing and validation: every kind of bad input is rejected with
 // its file, line, column and key; good input expands to the right points.
+#include "harness/config.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include "harness/config.h"
 
 namespace isocost {
 namespace {
@@ -111,7 +111,8 @@ TEST(Config, EmptySweep) {
 }
 
 TEST(Config, EmptyGeneratedSweep) {
-  ConfigProblem p = OnlyProblem("experiment: cgroup\nsweep:\n  threads: {pow2: {from: 16, to: 4}}\n");
+  ConfigProblem p =
+      OnlyProblem("experiment: cgroup\nsweep:\n  threads: {pow2: {from: 16, to: 4}}\n");
   EXPECT_NE(p.message.find("empty"), std::string::npos);
   EXPECT_EQ(p.line, 3);
 }
@@ -154,14 +155,12 @@ TEST(Config, Clone3WithV1IsImpossible) {
 }
 
 TEST(Config, BudgetTakesOneKind) {
-  ConfigProblem p =
-      OnlyProblem("experiment: cgroup\nbudget: {min_time_s: 1, iterations: 10}\n");
+  ConfigProblem p = OnlyProblem("experiment: cgroup\nbudget: {min_time_s: 1, iterations: 10}\n");
   EXPECT_EQ(p.key, "budget");
 }
 
 TEST(Config, ListParameterChecksItems) {
-  ConfigProblem p =
-      OnlyProblem("experiment: cgroup\nparams: {v2_controllers: [pids, pids]}\n");
+  ConfigProblem p = OnlyProblem("experiment: cgroup\nparams: {v2_controllers: [pids, pids]}\n");
   EXPECT_NE(p.message.find("twice"), std::string::npos);
 }
 

@@ -1,4 +1,6 @@
 // The journal and its replay, on scratch directories under /tmp: no root.
+#include "primitives/guard.h"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,7 +10,6 @@
 
 #include "primitives/error.h"
 #include "primitives/fs.h"
-#include "primitives/guard.h"
 
 namespace isocost {
 namespace {
@@ -95,11 +96,17 @@ TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
 
   fs::create_directories(journals_);
   std::string path = journals_ + "/dead.journal";
-  std::ofstream(path) << nlohmann::json{{"type", "header"}, {"run_id", "dead"}, {"pid", child},
-                                        {"start_ticks", ticks}}.dump()
+  std::ofstream(path) << nlohmann::json{{"type", "header"},
+                                        {"run_id", "dead"},
+                                        {"pid", child},
+                                        {"start_ticks", ticks}}
+                             .dump()
                       << "\n"
-                      << nlohmann::json{{"type", "do"}, {"id", 0}, {"action", "directory"},
-                                        {"args", {{"path", a}}}}.dump()
+                      << nlohmann::json{{"type", "do"},
+                                        {"id", 0},
+                                        {"action", "directory"},
+                                        {"args", {{"path", a}}}}
+                             .dump()
                       << "\n{\"type\": \"do\", \"id\": 1, \"act";  // torn by a crash
 
   std::vector<JournalInfo> found = ListJournals(journals_);

@@ -30,7 +30,8 @@ TEST(Mountinfo, HybridLayout) {
 
 TEST(Mountinfo, UnifiedOnly) {
   CgroupMounts m = ParseCgroupMounts(
-      "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate,memory_recursiveprot\n");
+      "30 24 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 "
+      "rw,nsdelegate,memory_recursiveprot\n");
   EXPECT_EQ(m.Layout(), "v2");
   EXPECT_TRUE(m.v1.empty());
 }

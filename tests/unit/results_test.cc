@@ -1,9 +1,10 @@
 // The results writers and the statistics behind their dispersion columns.
+#include "harness/results.h"
+
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "harness/results.h"
 #include "harness/stats.h"
 #include "microbench/experiments.h"
 
@@ -13,7 +14,8 @@ namespace {
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
   std::istringstream in(text);
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  for (std::string l; std::getline(in, l);)
+    lines.push_back(l);
   return lines;
 }
 
@@ -32,10 +34,11 @@ TEST(Stats, SummaryOfKnownValues) {
 
 TEST(Stats, LatencyQuantilesInterpolate) {
   std::vector<int64_t> v;
-  for (int64_t i = 100; i >= 1; --i) v.push_back(i * 10);  // 10..1000, unsorted
+  for (int64_t i = 100; i >= 1; --i)
+    v.push_back(i * 10);  // 10..1000, unsorted
   LatencyQuantiles q = LatencySummary(v);
-  EXPECT_DOUBLE_EQ(q.p50, 505);   // between 500 and 510
-  EXPECT_DOUBLE_EQ(q.p90, 901);   // 900 + 0.1 * 10
+  EXPECT_DOUBLE_EQ(q.p50, 505);  // between 500 and 510
+  EXPECT_DOUBLE_EQ(q.p90, 901);  // 900 + 0.1 * 10
   EXPECT_DOUBLE_EQ(q.p99, 990.1);
   EXPECT_DOUBLE_EQ(q.max, 1000);
   EXPECT_DOUBLE_EQ(q.mean, 505);
@@ -55,8 +58,8 @@ PointResult Sample(size_t index, const std::string& status) {
   r.point = FindExperiment("cgroup")->Defaults();
   r.status = status;
   for (const MetricSpec& m : MetricsOf(*FindExperiment("cgroup"))) {
-    r.metrics.push_back({m.name, m.unit, status == "ok" ? std::vector<double>{3, 1, 2}
-                                                         : std::vector<double>{}});
+    r.metrics.push_back(
+        {m.name, m.unit, status == "ok" ? std::vector<double>{3, 1, 2} : std::vector<double>{}});
   }
   return r;
 }
@@ -74,8 +77,7 @@ TEST(Results, OneRowPerPointAndMetricWithParameterColumns) {
   EXPECT_EQ(lines[1],
             "cgroup,cfg,0,create,1,v2,cpu+memory+pids,none,procs,16,ops_per_s,ops/s,ok,"
             "2,2,2,1,0.5,1,3,3,3;1;2,true,");
-  EXPECT_NE(lines.back().find(",unsupported,,,,,,,,0,,true,\"no v1, here\""),
-            std::string::npos);
+  EXPECT_NE(lines.back().find(",unsupported,,,,,,,,0,,true,\"no v1, here\""), std::string::npos);
 }
 
 TEST(Results, MetricsCarryTheirUnits) {

@@ -8,9 +8,9 @@ namespace {
 TEST(Sweep, CartesianProductFirstKeySlowest) {
   Point base;
   base.Set("fixed", std::string("x"));
-  std::vector<Point> points = ExpandSweep(
-      base, {{"a", {int64_t{1}, int64_t{2}}}, {"b", {std::string("p"), std::string("q"),
-                                                     std::string("r")}}});
+  std::vector<Point> points =
+      ExpandSweep(base, {{"a", {int64_t{1}, int64_t{2}}},
+                         {"b", {std::string("p"), std::string("q"), std::string("r")}}});
   ASSERT_EQ(points.size(), 6u);
   EXPECT_EQ(points[0].Describe(), "fixed=x a=1 b=p");
   EXPECT_EQ(points[2].Describe(), "fixed=x a=1 b=r");
