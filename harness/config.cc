@@ -11,6 +11,7 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <tuple>
 
 #include "primitives/fs.h"
 
@@ -107,7 +108,13 @@ class Checker {
   }
 
   const std::string& file() const { return file_; }
-  std::vector<ConfigProblem>& problems() { return problems_; }
+  // In the order they appear in the file.
+  std::vector<ConfigProblem>& problems() {
+    std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    return problems_;
+  }
 
  private:
   std::string file_;
