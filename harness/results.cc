@@ -10,10 +10,21 @@ namespace isocost {
 namespace {
 
 const char* const kHeadColumns[] = {"experiment", "config", "point"};
-const char* const kTailColumns[] = {"metric",      "unit", "status", "value",
-                                    "median",      "mean", "stddev", "cv",
-                                    "min",         "max",  "n",      "repetition_values",
-                                    "trustworthy", "note"};
+const char* const kTailColumns[] = {"metric",
+                                    "unit",
+                                    "better",
+                                    "status",
+                                    "value",
+                                    "median",
+                                    "mean",
+                                    "stddev",
+                                    "cv",
+                                    "min",
+                                    "max",
+                                    "n",
+                                    "repetition_values",
+                                    "trustworthy",
+                                    "note"};
 
 std::string Number(double v) {
   return fmt::format("{:.9g}", v);
@@ -29,6 +40,7 @@ std::string Row(const PointResult& r, const std::vector<std::string>& params,
   }
   f.push_back(m.name);
   f.push_back(m.unit);
+  f.push_back(m.better);
   f.push_back(r.status);
 
   Summary s = Summarize(m.per_repetition);
@@ -59,11 +71,12 @@ std::string Row(const PointResult& r, const std::vector<std::string>& params,
 
 std::vector<MetricSpec> MetricsOf(const ExperimentSpec& experiment) {
   std::vector<MetricSpec> metrics = {
-      {"ops_per_s", "ops/s"},   {"latency_p50_ns", "ns"}, {"latency_p90_ns", "ns"},
-      {"latency_p99_ns", "ns"}, {"latency_max_ns", "ns"}, {"latency_mean_ns", "ns"},
+      {"ops_per_s", "ops/s", "higher"},  {"latency_p50_ns", "ns", "lower"},
+      {"latency_p90_ns", "ns", "lower"}, {"latency_p99_ns", "ns", "lower"},
+      {"latency_max_ns", "ns", "lower"}, {"latency_mean_ns", "ns", "lower"},
   };
   for (const CounterSpec& c : experiment.counters) {
-    metrics.push_back({c.name + "_per_op", c.unit});
+    metrics.push_back({c.name + "_per_op", c.unit, c.better});
   }
   return metrics;
 }

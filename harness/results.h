@@ -14,8 +14,9 @@ namespace isocost {
 inline constexpr int kResultsSchemaVersion = 1;
 
 struct MetricSpec {
-  std::string name;  // with its unit in the name: ops_per_s, latency_p50_ns
-  std::string unit;  // ops/s, ns, retries/op
+  std::string name;    // with its unit in the name: ops_per_s, latency_p50_ns
+  std::string unit;    // ops/s, ns, retries/op
+  std::string better;  // "higher" or "lower": which direction is an improvement
 };
 
 // The metrics every experiment reports, then one per declared counter.
@@ -24,6 +25,7 @@ std::vector<MetricSpec> MetricsOf(const ExperimentSpec& experiment);
 struct MetricValues {
   std::string name;
   std::string unit;
+  std::string better;
   std::vector<double> per_repetition;
 };
 

@@ -100,7 +100,7 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
                  const std::vector<benchmark::BenchmarkReporter::Run>& gb, PointResult& out) {
   std::vector<MetricSpec> specs = MetricsOf(e);
   for (const MetricSpec& m : specs)
-    out.metrics.push_back({m.name, m.unit, {}});
+    out.metrics.push_back({m.name, m.unit, m.better, {}});
 
   for (size_t i = 0; i < reps.size(); ++i) {
     RunSamples s = reps[i];
@@ -231,7 +231,7 @@ void Run::MeasureOverhead() {
   r.experiment = "harness";
   r.config = "(built in)";
   r.index = results_.size();
-  r.metrics.push_back({"empty_op_ns", "ns", ns});
+  r.metrics.push_back({"empty_op_ns", "ns", "lower", ns});
   results_.push_back(std::move(r));
 
   std::string lib = gbench_["context"].value("library_build_type", "");
@@ -303,7 +303,7 @@ PointResult Run::RunPoint(const ExperimentConfig& cfg, const Point& p) {
   }
   if (result.metrics.empty()) {
     for (const MetricSpec& m : MetricsOf(*cfg.experiment)) {
-      result.metrics.push_back({m.name, m.unit, {}});
+      result.metrics.push_back({m.name, m.unit, m.better, {}});
     }
   }
   return result;
@@ -339,6 +339,7 @@ void Run::CheckOverhead() {
   }
   results_.front().metrics.push_back({"overhead_fraction_of_cheapest_op",
                                       "fraction",
+                                      "lower",
                                       {cheapest > 0 ? empty_op_ns_ / cheapest : 0.0}});
 }
 

@@ -66,6 +66,7 @@ struct CounterSpec {
   std::string name;  // reported as <name>_per_op
   std::string unit;  // e.g. "retries/op"
   std::string meaning;
+  std::string better = "lower";  // which direction is an improvement
 };
 
 inline constexpr size_t kMaxCounters = 8;

@@ -31,7 +31,7 @@ from matplotlib.ticker import FuncFormatter, NullLocator  # noqa: E402
 
 # Columns every results.csv has; any other column is a parameter of some experiment.
 FIXED_COLUMNS = (
-    "experiment", "config", "point", "metric", "unit", "status", "value", "median",
+    "experiment", "config", "point", "metric", "unit", "better", "status", "value", "median",
     "mean", "stddev", "cv", "min", "max", "n", "repetition_values", "trustworthy", "note",
 )
 FLOAT_COLUMNS = ("value", "median", "mean", "stddev", "cv", "min", "max")

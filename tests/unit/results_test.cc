@@ -58,8 +58,8 @@ PointResult Sample(size_t index, const std::string& status) {
   r.point = FindExperiment("cgroup")->Defaults();
   r.status = status;
   for (const MetricSpec& m : MetricsOf(*FindExperiment("cgroup"))) {
-    r.metrics.push_back(
-        {m.name, m.unit, status == "ok" ? std::vector<double>{3, 1, 2} : std::vector<double>{}});
+    r.metrics.push_back({m.name, m.unit, m.better,
+                         status == "ok" ? std::vector<double>{3, 1, 2} : std::vector<double>{}});
   }
   return r;
 }
@@ -72,10 +72,10 @@ TEST(Results, OneRowPerPointAndMetricWithParameterColumns) {
   size_t metrics = MetricsOf(*FindExperiment("cgroup")).size();
   ASSERT_EQ(lines.size(), 1 + 2 * metrics);
   EXPECT_EQ(lines[0].rfind("experiment,config,point,pattern,threads,cgroup_version,", 0), 0u);
-  EXPECT_NE(lines[0].find(",metric,unit,status,value,median,mean,stddev,cv,min,max,n,"),
+  EXPECT_NE(lines[0].find(",metric,unit,better,status,value,median,mean,stddev,cv,min,max,n,"),
             std::string::npos);
   EXPECT_EQ(lines[1],
-            "cgroup,cfg,0,create,1,v2,cpu+memory+pids,none,procs,16,ops_per_s,ops/s,ok,"
+            "cgroup,cfg,0,create,1,v2,cpu+memory+pids,none,procs,16,ops_per_s,ops/s,higher,ok,"
             "2,2,2,1,0.5,1,3,3,3;1;2,true,");
   EXPECT_NE(lines.back().find(",unsupported,,,,,,,,0,,true,\"no v1, here\""), std::string::npos);
 }
