@@ -7,10 +7,12 @@
 #include <filesystem>
 #include <iostream>
 
+#include "harness/compare.h"
 #include "harness/config.h"
 #include "harness/doctor.h"
 #include "harness/results.h"
 #include "harness/runner.h"
+#include "harness/trend.h"
 #include "primitives/guard.h"
 
 namespace isocost {
@@ -140,6 +142,28 @@ int CleanupCommand(bool dry_run) {
     if (!problems.empty()) status = kExitFailure;
   }
   return status;
+}
+
+int CompareCommand(const std::string& base, const std::string& next, const CompareOptions& options,
+                   const std::string& format) {
+  CompareReport report = Compare(LoadRun(base), LoadRun(next), options);
+  if (format == "json") {
+    fmt::print("{}\n", ReportJson(report).dump(2));
+  } else if (format == "markdown") {
+    fmt::print("{}", ReportMarkdown(report));
+  } else {
+    fmt::print("{}", ReportText(report));
+  }
+  if (report.rows.empty()) {
+    throw Error(ErrorKind::kUsage, "no point of " + base + " matches a point of " + next);
+  }
+  return report.regressions > 0 ? kExitRegression : kExitOk;
+}
+
+int TrendCommand(const std::vector<std::string>& runs, const TrendOptions& options, bool json) {
+  nlohmann::json trend = Trend(runs, options);
+  fmt::print("{}", json ? trend.dump(2) + "\n" : TrendText(trend));
+  return kExitOk;
 }
 
 }  // namespace isocost

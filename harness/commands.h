@@ -7,11 +7,17 @@
 namespace isocost {
 
 struct RunOptions;
+struct CompareOptions;
+struct TrendOptions;
 
 int RunCommand(const std::vector<std::string>& configs, RunOptions options);
 int ValidateCommand(const std::vector<std::string>& configs);
 int ListCommand(bool json);
 int DoctorCommand(bool json);
 int CleanupCommand(bool dry_run);
+// format: text, json or markdown.
+int CompareCommand(const std::string& base, const std::string& next, const CompareOptions& options,
+                   const std::string& format);
+int TrendCommand(const std::vector<std::string>& runs, const TrendOptions& options, bool json);
 
 }  // namespace isocost

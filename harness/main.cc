@@ -6,7 +6,9 @@
 #include <cstdio>
 
 #include "harness/commands.h"
+#include "harness/compare.h"
 #include "harness/runner.h"
+#include "harness/trend.h"
 #include "isocost/version.h"
 #include "primitives/error.h"
 
@@ -18,6 +20,7 @@ constexpr const char* kExitStatuses =
     "  1    a failure while measuring or restoring the host (see the messages and run.json)\n"
     "  2    a usage or config error; nothing was run and the host is unchanged\n"
     "  3    this host cannot run it: a missing privilege (root) or kernel feature\n"
+    "  4    isocost compare: at least one regression\n"
     "  130  interrupted by SIGINT or SIGTERM; the host was restored\n";
 
 void SetUpLogging(const std::string& level) {
@@ -88,6 +91,54 @@ int main(int argc, char** argv) {
   cleanup->add_flag("--dry-run", dry_run, "only list what would be undone");
   cleanup->footer(kExitStatuses);
 
+  std::vector<std::string> pair;
+  CompareOptions compare_options;
+  std::string format = "text";
+  auto* compare = app.add_subcommand(
+      "compare",
+      "Compare two runs (directories, or their results.csv or run.json). Points are matched by "
+      "experiment, metric and parameters; each pair gets a two-sided Mann-Whitney U test on its "
+      "repetitions, a correction for the number of points compared, and a verdict: "
+      "regression, improvement or no significant change. Exits 4 when there is a regression.");
+  compare->add_option("base", pair, "BASE run, then NEW run")->required()->expected(2);
+  compare
+      ->add_option("--threshold", compare_options.threshold,
+                   "smallest relative change of the median that counts")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  compare->add_option("--alpha", compare_options.alpha, "significance level after correction")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0001, 0.5));
+  compare
+      ->add_option("--correction", compare_options.correction,
+                   "multiple comparisons: bh (Benjamini-Hochberg), holm, none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"bh", "holm", "none"}));
+  compare->add_option("--ignore-param", compare_options.ignore_params,
+                      "leave a parameter out of the matching (compare pattern=create in BASE "
+                      "with pattern=reuse in NEW, say)");
+  compare->add_option("--metric", compare_options.metrics, "compare only these metrics");
+  bool compare_json = false, compare_markdown = false;
+  auto* as_json = compare->add_flag("--json", compare_json, "print JSON");
+  compare->add_flag("--markdown", compare_markdown, "print a Markdown table")->excludes(as_json);
+  compare->footer(kExitStatuses);
+
+  std::vector<std::string> trend_runs;
+  TrendOptions trend_options;
+  auto* trend = app.add_subcommand(
+      "trend",
+      "One metric (or every metric of one experiment) across runs, ordered by kernel "
+      "version or date, with median and min-max of each point. Give run directories "
+      "or directories that hold runs.");
+  trend->add_option("runs", trend_runs, "runs, or directories of runs")->required();
+  trend->add_option("--metric", trend_options.metric, "the metric, e.g. ops_per_s");
+  trend->add_option("--experiment", trend_options.experiment, "the experiment, e.g. cgroup");
+  trend->add_option("--order", trend_options.order, "kernel or date")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"kernel", "date"}));
+  trend->add_flag("--json", json, "print JSON (what plots/trend_plot.py reads)");
+  trend->footer(kExitStatuses);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -104,6 +155,12 @@ int main(int argc, char** argv) {
     if (*list) return ListCommand(json);
     if (*doctor) return DoctorCommand(json);
     if (*cleanup) return CleanupCommand(dry_run);
+    if (*compare) {
+      if (compare_json) format = "json";
+      if (compare_markdown) format = "markdown";
+      return CompareCommand(pair[0], pair[1], compare_options, format);
+    }
+    if (*trend) return TrendCommand(trend_runs, trend_options, json);
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return ExitStatusFor(e.kind());

@@ -125,8 +125,7 @@ UTestResult MannWhitneyU(const std::vector<double>& a, const std::vector<double>
 
   UTestResult r;
   r.u = ranks.rank_sum_a - n1 * (n1 + 1) / 2;
-  r.exact = ranks.tie_term == 0 && a.size() <= kUTestExactMaxSize &&
-            b.size() <= kUTestExactMaxSize;
+  r.exact = ranks.tie_term == 0 && a.size() <= kUTestExactMaxSize && b.size() <= kUTestExactMaxSize;
   r.p_two_sided = r.exact ? ExactTwoSidedP(r.u, a.size(), b.size())
                           : NormalTwoSidedP(r.u, n1, n2, ranks.tie_term);
   return r;

@@ -58,6 +58,7 @@ enum ExitStatus : int {
   kExitFailure = 1,
   kExitUsage = 2,
   kExitUnsupported = 3,
+  kExitRegression = 4,  // isocost compare found a regression
   kExitInterrupted = 130,
 };
 
