@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <regex>
 #include <sstream>
 
 #include "harness/results.h"
@@ -56,10 +57,20 @@ class CapturingReporter : public benchmark::JSONReporter {
   std::vector<Run> runs_;
 };
 
-// Runs one registered point through Google Benchmark.
+// A benchmark name without the budget Google Benchmark writes into it
+// (min_time, iterations, repeats), which differs between rounds.
+std::string StableName(const std::string& name) {
+  static const std::regex kBudget("/(min_time:[^/]*|iterations:[0-9]+|repeats:[0-9]+)");
+  return std::regex_replace(name, kBudget, "");
+}
+
+// Runs one registered point through Google Benchmark. Its JSON joins the
+// run's; a single repetition is labelled as repetition `index` of `total`,
+// the way Google Benchmark labels its own repetitions.
 std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& name, PointRun& point,
                                                            const Budget& budget,
-                                                           nlohmann::json& gbench) {
+                                                           nlohmann::json& gbench, int index = 0,
+                                                           int total = 0) {
   benchmark::ClearRegisteredBenchmarks();
   RegisterPoint(name, &point, budget);
   CapturingReporter reporter;
@@ -67,10 +78,16 @@ std::vector<benchmark::BenchmarkReporter::Run> RunOnePoint(const std::string& na
   benchmark::ClearRegisteredBenchmarks();
 
   nlohmann::json doc = reporter.Json();
-  if (doc.is_object()) {
-    if (!gbench.contains("context")) gbench["context"] = doc["context"];
-    for (auto& b : doc["benchmarks"])
-      gbench["benchmarks"].push_back(b);
+  if (!doc.is_object()) return reporter.runs();
+  if (!gbench.contains("context")) gbench["context"] = doc["context"];
+  for (auto& b : doc["benchmarks"]) {
+    if (total > 0) {
+      b["repetition_index"] = index;
+      b["repetitions"] = total;
+      b["name"] = StableName(b.value("name", ""));
+      b["run_name"] = StableName(b.value("run_name", ""));
+    }
+    gbench["benchmarks"].push_back(b);
   }
   return reporter.runs();
 }
@@ -98,8 +115,8 @@ std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
 // Turns the repetitions of a point into metric values.
 void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
                  const std::vector<benchmark::BenchmarkReporter::Run>& gb, PointResult& out) {
-  std::vector<MetricSpec> specs = MetricsOf(e);
-  for (const MetricSpec& m : specs)
+  out.metrics.clear();
+  for (const MetricSpec& m : MetricsOf(e))
     out.metrics.push_back({m.name, m.unit, m.better, {}});
 
   for (size_t i = 0; i < reps.size(); ++i) {
@@ -115,7 +132,7 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
     }
     for (size_t k = 0; k < values.size(); ++k)
       out.metrics[k].per_repetition.push_back(values[k]);
-    if (s.truncated) {
+    if (s.truncated && out.note.find("truncated") == std::string::npos) {
       out.trustworthy = false;
       out.note += "latency samples truncated; ";
     }
@@ -133,10 +150,20 @@ class Run {
   void Start();
   void WarnAboutHost();
   void MeasureOverhead();
-  void RunConfig(const ExperimentConfig& cfg);
-  PointResult RunPoint(const ExperimentConfig& cfg, const Point& p);
-  void Measure(const ExperimentConfig& cfg, const Point& p, PointResult& result);
-  void Progress(const ExperimentConfig& cfg, const Point& p);
+  // A point being measured, one repetition per round.
+  struct Pending {
+    const ExperimentConfig* cfg = nullptr;
+    size_t result = 0;  // its index in results_
+    std::vector<RunSamples> samples;
+    std::vector<benchmark::BenchmarkReporter::Run> gb;
+    int64_t iterations_per_thread = 0;  // fixed by the first round
+  };
+
+  Budget BudgetOf(const ExperimentConfig& cfg) const;
+  void AddPoints();
+  void RunRounds();
+  void MeasureOnce(Pending& p, int round);
+  void Progress(const ExperimentConfig& cfg, const Point& p, int round);
   void CheckOverhead();
   void Write(const std::string& status);
   nlohmann::json RunJson(const std::string& status) const;
@@ -150,11 +177,12 @@ class Run {
   HostFacts host_;
   std::unique_ptr<HostGuard> guard_;
   Clock::time_point t0_;
-  size_t total_points_ = 0;
+  size_t total_points_ = 0;  // repetitions to measure, over all points
   size_t done_points_ = 0;
   std::vector<std::string> warnings_;
   std::vector<std::string> taints_;  // what makes every result untrustworthy
   std::vector<PointResult> results_;
+  std::vector<Pending> pending_;
   nlohmann::json gbench_ = {{"benchmarks", nlohmann::json::array()}};
   double empty_op_ns_ = 0;
   double cheapest_op_ns_ = 0;  // smallest median mean latency of a point
@@ -190,8 +218,6 @@ void Run::Start() {
   InstallInterruptHandlers();
   BecomeSubreaper();
   guard_ = std::make_unique<HostGuard>(run_id_);
-  for (const ExperimentConfig& cfg : configs_)
-    total_points_ += cfg.points.size();
   t0_ = Clock::now();
 }
 
@@ -245,7 +271,7 @@ void Run::MeasureOverhead() {
                empty_op_ns_);
 }
 
-void Run::Progress(const ExperimentConfig& cfg, const Point& p) {
+void Run::Progress(const ExperimentConfig& cfg, const Point& p, int round) {
   auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - t0_);
   std::string eta = "estimating";
   if (done_points_ > 0) {
@@ -253,14 +279,54 @@ void Run::Progress(const ExperimentConfig& cfg, const Point& p) {
         elapsed * static_cast<long>(total_points_ - done_points_) / static_cast<long>(done_points_);
     eta = fmt::format("about {:%H:%M:%S} left", left);
   }
-  spdlog::info("[{}/{}] {} {}: {} (elapsed {:%H:%M:%S}, {})", done_points_ + 1, total_points_,
-               cfg.name, cfg.experiment->name, SweptDescription(cfg, p), elapsed, eta);
+  spdlog::info("[{}/{}] {} {}: {}, repetition {}/{} (elapsed {:%H:%M:%S}, {})", done_points_ + 1,
+               total_points_, cfg.name, cfg.experiment->name, SweptDescription(cfg, p), round + 1,
+               BudgetOf(cfg).repetitions, elapsed, eta);
 }
 
-void Run::Measure(const ExperimentConfig& cfg, const Point& p, PointResult& result) {
-  Budget budget = options_.quick ? cfg.QuickBudget() : cfg.budget;
-  PointRun point(cfg.experiment->make(p, *guard_), static_cast<int>(p.Int("threads")));
-  auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_);
+Budget Run::BudgetOf(const ExperimentConfig& cfg) const {
+  return options_.quick ? cfg.QuickBudget() : cfg.budget;
+}
+
+// Every point gets a result row; those this host cannot run are marked so
+// now, the others wait for their repetitions.
+void Run::AddPoints() {
+  for (const ExperimentConfig& cfg : configs_) {
+    for (const Point& p : cfg.points) {
+      PointResult r;
+      r.experiment = cfg.experiment->name;
+      r.config = cfg.name;
+      r.index = results_.size();
+      r.point = p;
+      for (const MetricSpec& m : MetricsOf(*cfg.experiment)) {
+        r.metrics.push_back({m.name, m.unit, m.better, {}});
+      }
+      if (std::string why = cfg.experiment->unsupported(p); !why.empty()) {
+        r.status = "unsupported";
+        r.note = why;
+        spdlog::warn("not measured on this host: {}: {}", p.Describe(), why);
+      } else {
+        pending_.push_back({&cfg, results_.size(), {}, {}, 0});
+        total_points_ += static_cast<size_t>(BudgetOf(cfg).repetitions);
+      }
+      results_.push_back(std::move(r));
+    }
+  }
+}
+
+// One repetition of one point: the host prepared, one Google Benchmark run
+// (the first round also finds the iteration count), the host restored.
+void Run::MeasureOnce(Pending& pending, int round) {
+  const ExperimentConfig& cfg = *pending.cfg;
+  const Point& p = results_[pending.result].point;
+  int threads = static_cast<int>(p.Int("threads"));
+  Budget budget = BudgetOf(cfg);
+  int total = budget.repetitions;
+  budget.repetitions = 1;
+  if (pending.iterations_per_thread > 0) budget.iterations = pending.iterations_per_thread;
+
+  PointRun point(cfg.experiment->make(p, *guard_), threads);
+  auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_, round, total);
   point.Finish();
 
   if (KillChildren() > 0) {
@@ -268,54 +334,47 @@ void Run::Measure(const ExperimentConfig& cfg, const Point& p, PointResult& resu
   }
   if (point.error()) throw Error(ErrorKind::kFailure, *point.error());
   if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
-  size_t reps = static_cast<size_t>(budget.repetitions);
-  if (point.runs().size() < reps || gb.size() != reps) {
-    throw Error(ErrorKind::kFailure,
-                fmt::format("expected {} repetitions, got {} runs and {} reports", reps,
-                            point.runs().size(), gb.size()));
+  if (point.runs().empty() || gb.size() != 1) {
+    throw Error(ErrorKind::kFailure, fmt::format("expected one repetition, got {} runs and {} "
+                                                 "reports",
+                                                 point.runs().size(), gb.size()));
   }
-  std::vector<RunSamples> last(point.runs().end() - static_cast<long>(reps), point.runs().end());
-  FillMetrics(*cfg.experiment, last, gb, result);
+  pending.samples.push_back(point.runs().back());
+  pending.gb.push_back(gb.front());
+  if (pending.iterations_per_thread == 0) {
+    pending.iterations_per_thread = std::max<int64_t>(1, gb.front().iterations / threads);
+  }
 }
 
-PointResult Run::RunPoint(const ExperimentConfig& cfg, const Point& p) {
-  PointResult result;
-  result.experiment = cfg.experiment->name;
-  result.config = cfg.name;
-  result.index = results_.size();
-  result.point = p;
+// Repetitions are interleaved: round r measures repetition r of every
+// point, so that slow drifts of the machine spread over each point's
+// repetitions instead of shifting whole points.
+void Run::RunRounds() {
+  int rounds = 0;
+  for (const Pending& p : pending_)
+    rounds = std::max(rounds, BudgetOf(*p.cfg).repetitions);
 
-  if (std::string why = cfg.experiment->unsupported(p); !why.empty()) {
-    result.status = "unsupported";
-    result.note = why;
-    spdlog::warn("not measured on this host: {}", why);
-  } else {
-    try {
-      Measure(cfg, p, result);
-    } catch (const Error& e) {
-      if (e.kind() == ErrorKind::kInterrupted) throw;
-      result.status = "failed";
-      result.note = e.what();
-      result.metrics.clear();
-      failed_ = true;
-      spdlog::error("point {} failed: {}", result.index, e.what());
+  for (int round = 0; round < rounds; ++round) {
+    for (Pending& pending : pending_) {
+      PointResult& result = results_[pending.result];
+      if (result.status != "ok" || round >= BudgetOf(*pending.cfg).repetitions) continue;
+      if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
+      Progress(*pending.cfg, result.point, round);
+      try {
+        MeasureOnce(pending, round);
+        FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, result);
+      } catch (const Error& e) {
+        if (e.kind() == ErrorKind::kInterrupted) throw;
+        result.status = "failed";
+        result.note = e.what();
+        for (MetricValues& m : result.metrics)
+          m.per_repetition.clear();
+        failed_ = true;
+        spdlog::error("point {} failed: {}", result.index, e.what());
+      }
+      ++done_points_;
+      Write("running");
     }
-  }
-  if (result.metrics.empty()) {
-    for (const MetricSpec& m : MetricsOf(*cfg.experiment)) {
-      result.metrics.push_back({m.name, m.unit, m.better, {}});
-    }
-  }
-  return result;
-}
-
-void Run::RunConfig(const ExperimentConfig& cfg) {
-  for (const Point& p : cfg.points) {
-    if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
-    Progress(cfg, p);
-    results_.push_back(RunPoint(cfg, p));
-    ++done_points_;
-    Write("running");
   }
 }
 
@@ -401,13 +460,16 @@ void Run::Write(const std::string& status) {
 
 int Run::Execute() {
   Start();
-  spdlog::info("run {}: {} points; results in {}", run_id_, total_points_, dir_);
+  size_t points = 0;
+  for (const ExperimentConfig& cfg : configs_)
+    points += cfg.points.size();
+  spdlog::info("run {}: {} points; results in {}", run_id_, points, dir_);
   WarnAboutHost();
   std::string status = "complete";
   try {
     MeasureOverhead();
-    for (const ExperimentConfig& cfg : configs_)
-      RunConfig(cfg);
+    AddPoints();
+    RunRounds();
     CheckOverhead();
   } catch (const Error& e) {
     if (e.kind() != ErrorKind::kInterrupted) throw;
