@@ -44,7 +44,7 @@ const std::vector<std::string>& ResultColumns() {
 std::vector<CsvRow> ParseCsv(const std::string& text, const std::string& file,
                              std::vector<std::string>* header) {
   csv_parser parser;
-  if (csv_init(&parser, CSV_STRICT | CSV_APPEND_NULL) != 0) {
+  if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
     throw Error(ErrorKind::kFailure, "initializing the CSV parser");
   }
   CsvState state;

@@ -34,6 +34,8 @@ FIXED_COLUMNS = (
     "experiment", "config", "point", "metric", "unit", "better", "status", "value", "median",
     "mean", "stddev", "cv", "min", "max", "n", "repetition_values", "trustworthy", "note",
 )
+# Fixed columns that early results.csv files lack; they read as empty.
+OPTIONAL_COLUMNS = ("better",)
 FLOAT_COLUMNS = ("value", "median", "mean", "stddev", "cv", "min", "max")
 STATUSES = ("ok", "unsupported", "failed")
 
@@ -96,7 +98,7 @@ def check_header(path, fieldnames):
     if not fieldnames:
         raise ResultsError(f"reading {path}: the file is empty (no header line)")
 
-    missing = [c for c in FIXED_COLUMNS if c not in fieldnames]
+    missing = [c for c in FIXED_COLUMNS if c not in fieldnames and c not in OPTIONAL_COLUMNS]
     if missing:
         raise ResultsError(
             f"reading {path}: missing required column(s): {', '.join(missing)}")
@@ -111,6 +113,8 @@ def convert_row(where, raw, parameters):
         raise ResultsError(f"{where}: fewer fields than the header has columns")
 
     row = {k: v.strip() for k, v in raw.items()}
+    for column in OPTIONAL_COLUMNS:
+        row.setdefault(column, "")
     for column in FLOAT_COLUMNS:
         row[column] = to_float(row[column], where, column)
     row["n"] = to_int(row["n"], where, "n")
@@ -438,20 +442,20 @@ def warn_duplicates(series):
 # ---------------------------------------------------------------- drawing
 
 
-def draw_series(ax, series, scale, all_xs, dodge=1.0):
+def draw_series(ax, series, scale, all_xs, dodge=1.0, shift=0.0):
     """Draw one series: line, min-max error bars, filled or hollow median markers.
 
     The line breaks where a value of all_xs has no measured point, so a failed
     or unsupported point is not bridged over.  dodge multiplies x to shift
-    overlapping series sideways on a log x axis.
+    overlapping series sideways on a log x axis; shift adds to x on a linear one.
     """
-    xs = [p.x * dodge for p in series.points]
+    xs = [p.x * dodge + shift for p in series.points]
     ys = [p.y * scale.factor for p in series.points]
     below = [max(0.0, (p.y - p.low) * scale.factor) for p in series.points]
     above = [max(0.0, (p.high - p.y) * scale.factor) for p in series.points]
 
     line_xs, line_ys = with_gaps(series.points, all_xs, scale)
-    ax.plot([x * dodge for x in line_xs], line_ys, color=series.color,
+    ax.plot([x * dodge + shift for x in line_xs], line_ys, color=series.color,
             linestyle=series.linestyle, linewidth=1.6)
     ax.errorbar(xs, ys, yerr=[below, above], fmt="none", ecolor=series.color,
                 elinewidth=1.0, capsize=3, alpha=0.8)
