@@ -115,16 +115,22 @@ int DoctorCommand(bool json) {
 }
 
 int CleanupCommand(bool dry_run) {
+  if (geteuid() != 0) {
+    throw Error(ErrorKind::kUnsupported,
+                "isocost cleanup needs root: the journals and the changes they list are root's");
+  }
   std::vector<JournalInfo> journals = ListJournals();
   if (journals.empty()) {
     fmt::print("nothing to clean up: no journals in {}\n", kJournalDir);
     return kExitOk;
   }
-  if (geteuid() != 0 && !dry_run) {
-    throw Error(ErrorKind::kUnsupported, "isocost cleanup needs root to undo host changes");
-  }
   int status = kExitOk;
   for (const JournalInfo& j : journals) {
+    if (!j.error.empty()) {
+      spdlog::error("{}: {}; left alone", j.path, j.error);
+      status = kExitFailure;
+      continue;
+    }
     fmt::print("{}: pid {} {}, {} change{} to undo\n", j.run_id, j.pid,
                j.owner_alive ? "still running" : "gone", j.pending.size(),
                j.pending.size() == 1 ? "" : "s");

@@ -5,11 +5,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <map>
 #include <optional>
-#include <regex>
 #include <set>
 #include <tuple>
 
@@ -334,9 +334,12 @@ void ReadName(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
   cfg.name = DefaultName(cfg.file);
   if (!root["name"]) return;
   auto name = c.Scalar<std::string>(root["name"], "name", "a name");
-  static const std::regex kName("[A-Za-z0-9._-]+");
-  if (name && !std::regex_match(*name, kName)) {
-    c.Problem(root["name"], "name", "use only letters, digits, '.', '_' and '-'");
+  auto allowed = [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+  };
+  if (name &&
+      (name->empty() || name->size() > 100 || !std::all_of(name->begin(), name->end(), allowed))) {
+    c.Problem(root["name"], "name", "use 1 to 100 letters, digits, '.', '_' and '-'");
   } else if (name) {
     cfg.name = *name;
   }

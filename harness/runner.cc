@@ -175,6 +175,7 @@ class Run {
   std::string run_id_;
   std::string started_;
   HostFacts host_;
+  std::unique_ptr<RunLock> lock_;  // held for the whole run
   std::unique_ptr<HostGuard> guard_;
   Clock::time_point t0_;
   size_t total_points_ = 0;  // repetitions to measure, over all points
@@ -201,6 +202,7 @@ void Run::Start() {
                 "isocost run needs root: it creates cgroups, mounts and namespaces "
                 "(run it with sudo)");
   }
+  lock_ = std::make_unique<RunLock>();
   started_ = UtcNow("{:%Y-%m-%dT%H:%M:%SZ}");
   run_id_ = fmt::format("isocost-{}-{}", UtcNow("{:%Y%m%dT%H%M%SZ}"), getpid());
   dir_ = options_.out_dir.empty() ? fmt::format("{}/{}-{}", options_.results_dir,
@@ -364,7 +366,9 @@ void Run::RunRounds() {
         MeasureOnce(pending, round);
         FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, result);
       } catch (const Error& e) {
-        if (e.kind() == ErrorKind::kInterrupted) throw;
+        if (e.kind() == ErrorKind::kInterrupted || Interrupted()) {
+          throw Error(ErrorKind::kInterrupted, "interrupted");
+        }
         result.status = "failed";
         result.note = e.what();
         for (MetricValues& m : result.metrics)
@@ -476,7 +480,7 @@ int Run::Execute() {
     status = "interrupted";
     spdlog::warn("interrupted by signal {}; undoing the changes made so far", InterruptSignal());
   }
-  if (failed_) status = "failed";
+  if (failed_ && status != "interrupted") status = "failed";
   Write(status);
 
   std::vector<std::string> problems = guard_->UndoAll();

@@ -123,8 +123,9 @@ class CgroupWorkload : public Workload {
     std::vector<std::string> enabled = ReadCgroupList(root + "/cgroup.subtree_control");
     for (const std::string& c : v2_controllers_) {
       if (std::find(enabled.begin(), enabled.end(), c) != enabled.end()) continue;
-      undo_.push_back(guard_.Record("cgroup_controller", {{"path", root}, {"controller", c}}));
-      WriteExistingFile(root + "/cgroup.subtree_control", "+" + c);
+      undo_.push_back(guard_.Apply("cgroup_controller", {{"path", root}, {"controller", c}}, [&] {
+        WriteExistingFile(root + "/cgroup.subtree_control", "+" + c);
+      }));
     }
   }
 
@@ -145,8 +146,7 @@ class CgroupWorkload : public Workload {
   // The point's own directory under a hierarchy root; all else goes in it.
   std::string MakeTop(const std::string& root, const std::string& name) {
     std::string top = root + "/" + name;
-    undo_.push_back(guard_.Record("cgroup_tree", {{"path", top}}));
-    MakeCgroup(top);
+    undo_.push_back(guard_.Apply("cgroup_tree", {{"path", top}}, [&] { MakeCgroup(top); }));
     if (auto cpus = TryReadFile(top + "/cpuset.cpus")) {
       // v1 cpuset: children need cpus and mems before a task may join.
       WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));

@@ -53,7 +53,10 @@ void PointRun::SetError(const std::string& message) {
   if (!error_) error_ = message;
 }
 
-void MeasureLoop(benchmark::State& state, PointRun* point) {
+namespace {
+
+// The loop itself; may throw outside an operation (out of memory).
+void TimedLoop(benchmark::State& state, PointRun* point) {
   using Clock = std::chrono::steady_clock;
   std::vector<int64_t> latencies;
   std::array<uint64_t, kMaxCounters> counters{};
@@ -66,8 +69,7 @@ void MeasureLoop(benchmark::State& state, PointRun* point) {
     point->SetError(e.what());
     state.SkipWithError("preparing the point failed");
   }
-  latencies.reserve(
-      std::min<size_t>(static_cast<size_t>(state.max_iterations), kMaxSamplesPerThread));
+  latencies.reserve(std::min<size_t>(static_cast<size_t>(state.max_iterations), 1 << 16));
 
   for (auto _ : state) {
     try {
@@ -94,14 +96,30 @@ void MeasureLoop(benchmark::State& state, PointRun* point) {
   point->AddThreadSamples(std::move(latencies), counters, truncated);
 }
 
+}  // namespace
+
+void MeasureLoop(benchmark::State& state, PointRun* point) {
+  // An exception must not leave a benchmark thread: it would end the
+  // process before the host-state guard restores the host.
+  try {
+    TimedLoop(state, point);
+  } catch (const std::exception& e) {
+    point->SetError(std::string("measuring: ") + e.what());
+    if (!state.error_occurred()) state.SkipWithError("measuring failed");
+    point->AddThreadSamples({}, {}, false);
+  }
+}
+
 benchmark::internal::Benchmark* RegisterPoint(const std::string& name, PointRun* point,
                                               const Budget& budget) {
   auto* b = benchmark::RegisterBenchmark(name.c_str(), MeasureLoop, point);
-  b->Threads(point->threads())->UseRealTime()->Repetitions(budget.repetitions);
-  b->Unit(benchmark::kMicrosecond);
+  b->Threads(point->threads())->UseRealTime()->Unit(benchmark::kMicrosecond);
+  // Zero leaves the setting to Google Benchmark's flags (the microbenchmark
+  // binary's --benchmark_repetitions and --benchmark_min_time).
+  if (budget.repetitions > 0) b->Repetitions(budget.repetitions);
   if (budget.iterations > 0) {
     b->Iterations(budget.iterations);
-  } else {
+  } else if (budget.min_time_s > 0) {
     b->MinTime(budget.min_time_s);
   }
   return b;

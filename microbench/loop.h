@@ -73,7 +73,8 @@ class PointRun {
 // on the first error or interruption.
 void MeasureLoop(benchmark::State& state, PointRun* point);
 
-// Registers a point with Google Benchmark, wall-clock timed.
+// Registers a point with Google Benchmark, wall-clock timed. Budget fields
+// that are zero are left to Google Benchmark's flags.
 benchmark::internal::Benchmark* RegisterPoint(const std::string& name, PointRun* point,
                                               const Budget& budget);
 

@@ -36,11 +36,12 @@ int Main(int argc, char** argv) {
     return kExitUnsupported;
   }
 
+  RunLock lock;
   InstallInterruptHandlers();
   BecomeSubreaper();
   HostGuard guard("isocost-microbench-" + std::to_string(getpid()));
   std::list<PointRun> points;
-  Budget budget{0.5, 0, 1};
+  Budget budget{0, 0, 0};  // repetitions and time from --benchmark_* flags
 
   for (const ExperimentSpec& e : Experiments()) {
     for (const Point& p : ExpandSweep(e.Defaults(), e.microbench_sweep)) {

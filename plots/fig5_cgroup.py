@@ -10,7 +10,12 @@ follows the pattern, line style the next varying parameter.  Markers are
 medians over repetitions, error bars span min to max, hollow markers are
 untrustworthy points, and points the host could not run are listed under the
 figure with the reason.  Units come from the CSV's unit column.
+
+An isocost_plot.Variant changes file names, titles, footer and legend words,
+e.g. for compare_runs.py, which overlays two runs through a `run` parameter.
 """
+
+import dataclasses
 
 import isocost_plot as ip
 
@@ -57,21 +62,27 @@ def describe(param, value):
     return words.get(param, lambda v: f"{param}={v}")(value)
 
 
-def plot(results, run_info, out_dir):
-    """Draw both figure-5 figures into out_dir; return the paths written."""
+def plot(results, run_info, out_dir, variant=None):
+    """Draw both figure-5 figures into out_dir; return the paths written.
+
+    variant (an isocost_plot.Variant) adapts names, titles, footer and legend
+    words; None draws the run's own figures.
+    """
+    variant = ip.Variant() if variant is None else variant
+    variant = dataclasses.replace(variant, footer=variant.footer_for(run_info))
     ip.require_parameters(results, EXPERIMENT, (X_PARAM, "pattern"))
     rows = ip.select(results.rows, EXPERIMENT)
     layout = ip.SeriesLayout(rows, results.parameters + ["config"], X_PARAM,
-                             DIM_ORDER, relevant, describe)
-    footer = ip.footer_text(run_info)
+                             variant.dim_order(DIM_ORDER), relevant,
+                             variant.describe(describe))
 
     paths = []
-    paths += plot_throughput(rows, layout, footer, out_dir)
-    paths += plot_latency(rows, layout, footer, out_dir)
+    paths += plot_throughput(rows, layout, variant, out_dir)
+    paths += plot_latency(rows, layout, variant, out_dir)
     return paths
 
 
-def plot_throughput(rows, layout, footer, out_dir):
+def plot_throughput(rows, layout, variant, out_dir):
     """fig5-cgroup: operations per second against threads."""
     chosen = ip.select(rows, EXPERIMENT, metrics=(THROUGHPUT_METRIC,))
     if not chosen:
@@ -86,14 +97,14 @@ def plot_throughput(rows, layout, footer, out_dir):
     ax.set_ylabel(ip.axis_label("cgroup operations per second", scale))
     ax.legend(handles=ip.legend_handles(series), loc="upper left",
               bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
-    fig.suptitle(TITLE)
+    fig.suptitle(TITLE + variant.title_suffix)
 
     notes = figure_notes(series, chosen, rows, layout)
-    ip.add_notes(fig, notes, footer)
-    return ip.save_figure(fig, out_dir, "fig5-cgroup")
+    ip.add_notes(fig, notes, variant.footer)
+    return ip.save_figure(fig, out_dir, variant.stem_prefix + "fig5-cgroup")
 
 
-def plot_latency(rows, layout, footer, out_dir):
+def plot_latency(rows, layout, variant, out_dir):
     """fig5-cgroup-latency: p50 and p99 latency against threads, log y."""
     metrics = [m for m, _ in LATENCY_METRICS]
     chosen = ip.select(rows, EXPERIMENT, metrics=metrics)
@@ -117,11 +128,11 @@ def plot_latency(rows, layout, footer, out_dir):
     all_series = [s for _, _, series in panels for s in series]
     axes[-1].legend(handles=ip.legend_handles(unique_by_label(all_series)),
                     loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
-    fig.suptitle(LATENCY_TITLE)
+    fig.suptitle(LATENCY_TITLE + variant.title_suffix)
 
     notes = figure_notes(all_series, chosen, rows, layout)
-    ip.add_notes(fig, notes, footer)
-    return ip.save_figure(fig, out_dir, "fig5-cgroup-latency")
+    ip.add_notes(fig, notes, variant.footer)
+    return ip.save_figure(fig, out_dir, variant.stem_prefix + "fig5-cgroup-latency")
 
 
 def latency_scales(rows, panels):

@@ -621,6 +621,28 @@ def footer_text(info):
     return text
 
 
+def compare_footer(labelled_infos):
+    """Footer for several runs drawn together: each run's facts after its label."""
+    return "\n".join(f"{label}: {footer_text(info)}" for label, info in labelled_infos)
+
+
+def short_time(text):
+    """'2026-12-03T13:15:43Z' as '2026-12-03 13:15 UTC'; other text unchanged, '?' if empty."""
+    if not isinstance(text, str) or not text:
+        return "?"
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)(?::\d\d(?:\.\d+)?)?(Z|[+-][\d:]+)?",
+                     text)
+    if not m:
+        return text
+    zone = "UTC" if m.group(3) in ("Z", "+00:00") else (m.group(3) or "")
+    return f"{m.group(1)} {m.group(2)} {zone}".rstrip()
+
+
+def run_caption(kernel_release, start_time):
+    """'6.18.44, 2026-12-03 13:15 UTC': which kernel a run measured, and when."""
+    return f"{kernel_release or '?'}, {short_time(start_time)}"
+
+
 def add_notes(fig, notes, footer):
     """Put notes and then the footer under the figure, wrapped to its width."""
     width = int(fig.get_figwidth() * NOTE_WRAP_CHARS_PER_INCH)
@@ -639,6 +661,43 @@ def wrap_paragraph(text, width):
         indent = "   " if line.startswith("•") else ""
         out.append(textwrap.fill(line, width, subsequent_indent=indent) if line else "")
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------- variants
+
+
+@dataclass
+class Variant:
+    """What a plotter changes to draw a derived figure, such as two runs overlaid.
+
+    A run's own figures use Variant() as it is.  stem_prefix goes in front of
+    each file name and title_suffix after each title; footer, when set,
+    replaces the one made from run.json; lead_params are placed right after a
+    plotter's first series dimension, so they get the line style; value_labels
+    words parameter values in legends and notes: {param: {value: words}}.
+    """
+
+    stem_prefix: str = ""
+    title_suffix: str = ""
+    footer: str = None
+    lead_params: tuple = ()
+    value_labels: dict = field(default_factory=dict)
+
+    def dim_order(self, order):
+        """A plotter's dimension order with lead_params placed second."""
+        rest = tuple(p for p in order if p not in self.lead_params)
+        return rest[:1] + tuple(self.lead_params) + rest[1:]
+
+    def describe(self, describe):
+        """Wrap a plotter's describe(param, value) so that value_labels come first."""
+        def worded(param, value):
+            label = self.value_labels.get(param, {}).get(value)
+            return describe(param, value) if label is None else label
+        return worded
+
+    def footer_for(self, run_info):
+        """The footer: the variant's own, or the facts of run.json."""
+        return self.footer if self.footer is not None else footer_text(run_info)
 
 
 # ---------------------------------------------------------------- output

@@ -82,7 +82,9 @@ void WriteFileAtomically(const std::string& path, std::string_view data) {
       (target.parent_path() / fmt::format(".{}.tmp-{}", target.filename().string(), getpid()))
           .string();
 
-  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  // O_EXCL | O_NOFOLLOW: never write through a file or link someone else
+  // placed under the temporary name.
+  Fd fd(open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644));
   if (fd.get() < 0) ThrowErrno("creating " + tmp);
   try {
     WriteAll(fd.get(), data, tmp);

@@ -1,6 +1,7 @@
 #include "guard.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -80,6 +81,33 @@ unsigned long long ProcessStartTicks(pid_t pid) {
 
 bool ProcessAlive(pid_t pid, unsigned long long start_ticks) {
   return pid > 0 && ProcessStartTicks(pid) == start_ticks && start_ticks != 0;
+}
+
+RunLock::RunLock(const std::string& dir) {
+  MakeDirectories(dir);
+  std::string path = dir + "/run.lock";
+  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd_ < 0) ThrowErrno("opening " + path);
+
+  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    std::string holder = Trim(TryReadFile(path).value_or(""));
+    close(fd_);
+    fd_ = -1;
+    if (err != EWOULDBLOCK) throw SysError(err, "locking " + path);
+    throw Error(ErrorKind::kFailure,
+                "another isocost run (pid " + (holder.empty() ? "?" : holder) +
+                    ") is in progress; overlapping runs disturb each other's measurements, so "
+                    "wait for it to finish");
+  }
+  std::string pid = std::to_string(getpid()) + "\n";
+  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
+    ThrowErrno("writing " + path);
+  }
+}
+
+RunLock::~RunLock() {
+  if (fd_ >= 0) close(fd_);  // releases the lock
 }
 
 HostGuard::HostGuard(const std::string& run_id, const std::string& dir)
@@ -219,7 +247,14 @@ std::vector<JournalInfo> ListJournals(const std::string& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     if (entry.path().extension() != ".journal" || entry.is_symlink()) continue;
     std::string path = entry.path().string();
-    journals.push_back(ParseJournal(path, ReadFile(path)));
+    try {
+      journals.push_back(ParseJournal(path, ReadFile(path)));
+    } catch (const std::exception& e) {
+      JournalInfo bad;
+      bad.path = path;
+      bad.error = e.what();
+      journals.push_back(std::move(bad));
+    }
   }
   return journals;
 }

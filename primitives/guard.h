@@ -39,6 +39,20 @@ class HostGuard {
 
   // Records a change before it is made. action must be in UndoActions().
   Id Record(const std::string& action, nlohmann::json args);
+  // Records a change, then makes it with `change`. When `change` throws,
+  // nothing was changed, so the record is dropped (never undone: undoing
+  // it could touch what someone else made) and the error passes on.
+  template <typename F>
+  Id Apply(const std::string& action, nlohmann::json args, F&& change) {
+    Id id = Record(action, std::move(args));
+    try {
+      change();
+    } catch (...) {
+      Forget(id);
+      throw;
+    }
+    return id;
+  }
   // Undoes one recorded change now and marks it undone.
   void Undo(Id id);
   // Marks a change undone without undoing it: the caller reverted it, or
@@ -69,6 +83,22 @@ class HostGuard {
   std::vector<Entry> entries_;
 };
 
+// One isocost run at a time on a host: overlapping runs disturb each
+// other's measurements and share host state (a cgroup2 controller one run
+// enabled at the root and another relies on). An flock on
+// <dir>/run.lock, released by the kernel however the holder ends.
+class RunLock {
+ public:
+  // Throws a failure naming the holder's pid when another run holds it.
+  explicit RunLock(const std::string& dir = kJournalDir);
+  ~RunLock();
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 // A journal found on disk, for `isocost cleanup`.
 struct JournalInfo {
   std::string path;
@@ -76,11 +106,14 @@ struct JournalInfo {
   pid_t pid = 0;
   bool owner_alive = false;
   std::vector<std::pair<std::string, nlohmann::json>> pending;  // in recorded order
+  std::string error;  // why the journal could not be read; then nothing else is set
 };
 
 // Parses a journal's text; throws on a malformed header. A torn last line
 // (the process died while appending) is ignored.
 JournalInfo ParseJournal(const std::string& path, const std::string& text);
+// Every journal in dir; one that cannot be read or parsed comes back with
+// its error set, so that the others can still be cleaned up.
 std::vector<JournalInfo> ListJournals(const std::string& dir = kJournalDir);
 // Undoes a dead run's pending changes in reverse order and removes its
 // journal when all succeeded. Returns the problems met.

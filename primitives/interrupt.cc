@@ -28,6 +28,10 @@ void InstallInterruptHandlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);  // a closed terminal or ssh session
+  // A closed pipe (stderr piped into head, say) is an error to report, not
+  // a reason to die with the host half-changed.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 bool Interrupted() {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -25,6 +26,27 @@ pid_t Clone3(clone_args* args) {
   return static_cast<pid_t>(syscall(SYS_clone3, args, sizeof(*args)));
 }
 
+// Blocks, in the calling thread, the signals that stop a run, so that a
+// child started meanwhile inherits them blocked: a terminal's Ctrl-C goes
+// to the whole process group, and it is isocost's to handle, not the
+// helpers'. A child dies with SIGKILL (PR_SET_PDEATHSIG) if isocost dies.
+class StopSignalsBlocked {
+ public:
+  StopSignalsBlocked() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+      sigaddset(&set, sig);
+    pthread_sigmask(SIG_BLOCK, &set, &old_);
+  }
+  ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  StopSignalsBlocked(const StopSignalsBlocked&) = delete;
+  StopSignalsBlocked& operator=(const StopSignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
+
 [[noreturn]] void ChildParked(int read_fd, pid_t parent) {
   char byte;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -43,9 +65,13 @@ ParkedChild SpawnParked() {
   pid_t parent = getpid();
   clone_args args{};
   args.exit_signal = SIGCHLD;
-  pid_t pid = Clone3(&args);
-  if (pid < 0 && errno == ENOSYS) pid = fork();
-  if (pid == 0) ChildParked(fds[0], parent);
+  pid_t pid;
+  {
+    StopSignalsBlocked blocked;
+    pid = Clone3(&args);
+    if (pid < 0 && errno == ENOSYS) pid = fork();
+    if (pid == 0) ChildParked(fds[0], parent);
+  }
 
   int err = errno;
   close(fds[0]);
@@ -71,8 +97,12 @@ pid_t SpawnIntoCgroup(int cgroup_fd) {
   args.exit_signal = SIGCHLD;
   args.cgroup = static_cast<__u64>(cgroup_fd);
 
-  pid_t pid = Clone3(&args);
-  if (pid == 0) _exit(0);
+  pid_t pid;
+  {
+    StopSignalsBlocked blocked;
+    pid = Clone3(&args);
+    if (pid == 0) _exit(0);
+  }
   if (pid < 0) ThrowErrno("starting a child with clone3(CLONE_INTO_CGROUP)");
   return pid;
 }

@@ -87,6 +87,49 @@ TEST_F(GuardTest, UnknownActionIsRefusedBeforeAnythingIsRecorded) {
   EXPECT_EQ(guard.pending(), 0u);
 }
 
+TEST_F(GuardTest, AFailedChangeIsNeverUndone) {
+  // Someone else's directory with the name isocost wanted: creating it
+  // fails, and undoing must not remove what was there.
+  std::string theirs = MakeOwnedDir("isocost-theirs");
+  HostGuard guard("run5", journals_);
+  EXPECT_THROW(guard.Apply("directory", {{"path", theirs}},
+                           [&] {
+                             if (!fs::create_directory(theirs)) {
+                               throw Error(ErrorKind::kFailure, "exists");
+                             }
+                           }),
+               Error);
+  EXPECT_EQ(guard.pending(), 0u);
+  EXPECT_TRUE(guard.UndoAll().empty());
+  EXPECT_TRUE(fs::exists(theirs));
+}
+
+TEST_F(GuardTest, RunLockAdmitsOneRunAtATime) {
+  std::string dir = (root_ / "locks").string();
+  {
+    RunLock first(dir);
+    try {
+      RunLock second(dir);
+      FAIL() << "a second lock was granted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(std::to_string(getpid())), std::string::npos);
+    }
+  }
+  RunLock again(dir);  // released with the first
+}
+
+TEST_F(GuardTest, UnreadableJournalsAreReportedAndTheRestListed) {
+  fs::create_directories(journals_);
+  std::ofstream(journals_ + "/bad.journal") << "garbage\n";
+  HostGuard guard("good", journals_);
+  std::vector<JournalInfo> found = ListJournals(journals_);
+  ASSERT_EQ(found.size(), 2u);
+  int bad = 0;
+  for (const JournalInfo& j : found)
+    bad += j.error.empty() ? 0 : 1;
+  EXPECT_EQ(bad, 1);
+}
+
 TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
   std::string a = MakeOwnedDir("isocost-e");
   pid_t child = fork();
