@@ -65,16 +65,14 @@ void PrintExperiment(const ExperimentSpec& e) {
 
 int RunCommand(const std::vector<std::string>& configs, RunOptions options) {
   std::vector<ExperimentConfig> loaded;
+  std::string name;
   try {
-    loaded = LoadConfigs(configs);
+    loaded = LoadConfigs(configs, &name);
   } catch (const ConfigError& e) {
     ReportProblems(e);
     return kExitUsage;
   }
-  if (options.name.empty()) {
-    options.name =
-        configs.size() == 1 ? std::filesystem::path(configs[0]).stem().string() : "multi";
-  }
+  if (options.name.empty()) options.name = name;
   return RunExperiments(loaded, options);
 }
 

@@ -89,7 +89,18 @@ class Checker {
   std::optional<int64_t> Integer(const YAML::Node& node, const std::string& key, int64_t min,
                                  int64_t max) {
     std::string allowed = fmt::format("an integer from {} to {}", min, max);
+    // Plain decimal digits only: YAML would read 010 as octal and 0x10 as
+    // hex, and a quoted "4" is a string.
+    const std::string& text = node.IsScalar() ? node.Scalar() : "";
+    bool decimal =
+        node.IsScalar() && node.Tag() != "!" && !text.empty() &&
+        text.find_first_not_of("0123456789", text[0] == '-' ? 1 : 0) == std::string::npos;
+    if (node.IsScalar() && !decimal) {
+      Problem(node, key, fmt::format("'{}' is not {}", text, allowed));
+      return std::nullopt;
+    }
     auto v = Scalar<int64_t>(node, key, allowed);
+    if (v && text.size() > 1 && text[text[0] == '-' ? 1 : 0] == '0') v = std::stoll(text);
     if (v && (*v < min || *v > max)) {
       Problem(node, key, fmt::format("{} is out of range; allowed: {}", *v, allowed));
       return std::nullopt;
@@ -330,19 +341,24 @@ std::string DefaultName(const std::string& file) {
   return std::filesystem::path(file).stem().string();
 }
 
-void ReadName(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
-  cfg.name = DefaultName(cfg.file);
-  if (!root["name"]) return;
-  auto name = c.Scalar<std::string>(root["name"], "name", "a name");
+// A name that goes into directory names: 1 to 100 of [A-Za-z0-9._-].
+std::optional<std::string> CheckedName(Checker& c, const YAML::Node& node, const std::string& key) {
+  auto name = c.Scalar<std::string>(node, key, "a name");
   auto allowed = [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
   };
   if (name &&
       (name->empty() || name->size() > 100 || !std::all_of(name->begin(), name->end(), allowed))) {
-    c.Problem(root["name"], "name", "use 1 to 100 letters, digits, '.', '_' and '-'");
-  } else if (name) {
-    cfg.name = *name;
+    c.Problem(node, key, "use 1 to 100 letters, digits, '.', '_' and '-'");
+    return std::nullopt;
   }
+  return name;
+}
+
+void ReadName(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
+  cfg.name = DefaultName(cfg.file);
+  if (!root["name"]) return;
+  if (auto name = CheckedName(c, root["name"], "name")) cfg.name = *name;
 }
 
 void ReadExperiment(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
@@ -413,8 +429,16 @@ class Loader {
   void Load(const std::string& path, std::vector<std::string>& stack) {
     std::string canonical = std::filesystem::weakly_canonical(path).string();
     Checker c(path);
-    auto text = TryReadFile(path);
-    if (!text) {
+    std::error_code ec;
+    bool regular = std::filesystem::is_regular_file(path, ec);
+    auto size = regular ? std::filesystem::file_size(path, ec) : 0;
+    auto text = regular && size <= kMaxConfigBytes ? TryReadFile(path) : std::nullopt;
+    if (!regular && std::filesystem::exists(path, ec)) {
+      c.Problem(YAML::Mark::null_mark(), "", "not a regular file");
+    } else if (size > kMaxConfigBytes) {
+      c.Problem(YAML::Mark::null_mark(), "",
+                fmt::format("{} bytes; a config is at most {}", size, kMaxConfigBytes));
+    } else if (!text) {
       c.Problem(YAML::Mark::null_mark(), "", "cannot read the file: " + ReadError(path));
     } else if (std::find(stack.begin(), stack.end(), canonical) != stack.end()) {
       c.Problem(YAML::Mark::null_mark(), "", "the suite includes itself");
@@ -426,6 +450,7 @@ class Loader {
       c.Problem(*root, "", "neither 'experiment:' (a config) nor 'suite:' (a suite) is given");
     } else if (root) {
       configs_.push_back(ParseChecked(c, *root, *text));
+      if (stack.empty()) names_.push_back(configs_.back().name);
     }
     problems_.insert(problems_.end(), c.problems().begin(), c.problems().end());
   }
@@ -433,6 +458,8 @@ class Loader {
   void LoadSuite(Checker& c, const YAML::Node& root, const std::string& path,
                  std::vector<std::string>& stack) {
     c.Keys(root, "", kSuiteKeys);
+    auto name = CheckedName(c, root["suite"], "suite");
+    if (name && stack.size() == 1) names_.push_back(*name);
     YAML::Node list = root["configs"];
     if (!list || !list.IsSequence() || list.size() == 0) {
       c.Problem(list ? list : root, "configs", "a suite needs a non-empty list of config paths");
@@ -456,6 +483,7 @@ class Loader {
 
   std::vector<ExperimentConfig> configs_;
   std::vector<ConfigProblem> problems_;
+  std::vector<std::string> names_;  // of the files given: suite or config names
 };
 
 }  // namespace
@@ -486,13 +514,15 @@ Budget ExperimentConfig::QuickBudget() const {
   return quick;
 }
 
-std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths) {
+std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths,
+                                          std::string* name) {
   Loader loader;
   for (const std::string& path : paths) {
     std::vector<std::string> stack;
     loader.Load(path, stack);
   }
   if (!loader.problems_.empty()) throw ConfigError(loader.problems_);
+  if (name != nullptr) *name = loader.names_.size() == 1 ? loader.names_.front() : "multi";
   return loader.configs_;
 }
 

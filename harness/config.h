@@ -18,6 +18,7 @@
 //   configs: [fig5-cgroup.yaml]  # paths relative to the suite file
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,10 @@ struct ExperimentConfig {
 
 // Loads experiment configs and suites (whose configs are loaded in order).
 // Throws ConfigError listing every problem; nothing is returned then.
-std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths);
+// *name, when given, is the run's name: the suite's or config's name when one
+// file is given, else "multi".
+std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths,
+                                          std::string* name = nullptr);
 // The same for text in memory, as if read from `file`; suites may not be
 // given this way. For tests.
 ExperimentConfig ParseExperimentConfig(const std::string& text, const std::string& file);
@@ -75,5 +79,6 @@ ExperimentConfig ParseExperimentConfig(const std::string& text, const std::strin
 std::string Sha256Hex(const std::string& data);
 
 inline constexpr size_t kMaxPoints = 100000;
+inline constexpr uintmax_t kMaxConfigBytes = 1 << 20;
 
 }  // namespace isocost

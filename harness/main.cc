@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(ISOCOST_VERSION) + " (" + ISOCOST_GIT_REVISION +
                                         ", " + ISOCOST_BUILD_TYPE + ")");
   app.require_subcommand(1);
+  app.fallthrough();  // --log-level after the subcommand too
   std::string log_level = "info";
   app.add_option("--log-level", log_level, "stderr verbosity: debug, info, warning, error")
       ->check(CLI::IsMember({"debug", "info", "warning", "error"}));

@@ -203,17 +203,27 @@ void Run::Start() {
                 "(run it with sudo)");
   }
   lock_ = std::make_unique<RunLock>();
+  if (options_.results_dir.empty() && options_.out_dir.empty()) {
+    throw Error(ErrorKind::kUsage, "--results-dir is empty");
+  }
   started_ = UtcNow("{:%Y-%m-%dT%H:%M:%SZ}");
   run_id_ = fmt::format("isocost-{}-{}", UtcNow("{:%Y%m%dT%H%M%SZ}"), getpid());
   dir_ = options_.out_dir.empty() ? fmt::format("{}/{}-{}", options_.results_dir,
                                                 UtcNow("{:%Y%m%dT%H%M%SZ}"), options_.name)
                                   : options_.out_dir;
   std::error_code ec;
+  if (std::filesystem::exists(dir_, ec) && !std::filesystem::is_directory(dir_, ec)) {
+    throw Error(ErrorKind::kUsage, "output path " + dir_ + " exists and is not a directory");
+  }
   if (std::filesystem::exists(dir_, ec) && !std::filesystem::is_empty(dir_, ec)) {
     throw Error(ErrorKind::kUsage,
                 "output directory " + dir_ + " exists and is not empty; choose another with --out");
   }
-  MakeDirectories(dir_);
+  try {
+    MakeDirectories(dir_);
+  } catch (const Error& e) {
+    throw Error(ErrorKind::kUsage, std::string(e.what()) + "; choose another with --out");
+  }
   dir_ = std::filesystem::canonical(dir_).string();
 
   host_ = CollectHostFacts();
@@ -266,7 +276,7 @@ void Run::MeasureOverhead() {
   if (lib == "debug") {
     Warn(
         "the Google Benchmark library reports a debug build (Debian's package); its cost "
-        "per iteration is part of the harness overhead measured below",
+        "per iteration is included in the measured harness overhead (run.json)",
         false);
   }
   spdlog::info("harness overhead: {:.1f} ns per operation (empty operation, same path)",
@@ -467,8 +477,9 @@ int Run::Execute() {
   size_t points = 0;
   for (const ExperimentConfig& cfg : configs_)
     points += cfg.points.size();
-  spdlog::info("run {}: {} points; results in {}", run_id_, points, dir_);
+  spdlog::info("run {}: {} point{}; results in {}", run_id_, points, points == 1 ? "" : "s", dir_);
   WarnAboutHost();
+  Write("running");  // a run killed from here on keeps "running" in its run.json
   std::string status = "complete";
   try {
     MeasureOverhead();

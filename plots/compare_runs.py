@@ -86,14 +86,18 @@ def merge(runs):
     return ip.Results(path, parameters + [RUN_PARAM], rows)
 
 
-def make_variant(labelled):
-    """The Variant that names files compare-*, words the run parameter and lists both runs."""
+def make_variant(described):
+    """The Variant for (role, run_dir, run.json) triples: compare-* files, a legend key
+    naming each run by kernel and start time, and a footer with the facts of both."""
     return ip.Variant(
         stem_prefix=STEM_PREFIX,
         title_suffix=TITLE_SUFFIX,
-        footer=ip.compare_footer(labelled),
+        footer=ip.compare_footer([(f"{role} run {run_dir}", info)
+                                  for role, run_dir, info in described]),
         lead_params=(RUN_PARAM,),
-        value_labels={RUN_PARAM: {role: label for role, (label, _) in zip(ROLES, labelled)}},
+        value_labels={RUN_PARAM: {role: role for role in ROLES}},
+        key_labels={RUN_PARAM: {role: legend_label(role, run_dir, info)
+                                for role, run_dir, info in described}},
     )
 
 
@@ -126,18 +130,18 @@ def load_both(args):
     if os.path.realpath(args.base_run) == os.path.realpath(args.new_run):
         ip.warn(f"BASE_RUN and NEW_RUN are the same directory ({args.base_run}); "
                 "the two sets of lines will coincide")
-    runs, labelled = [], []
+    runs, described = [], []
     for role, run_dir in zip(ROLES, (args.base_run, args.new_run)):
         results, info = load_run(role, run_dir)
         runs.append((role, results))
-        labelled.append((legend_label(role, run_dir, info), info))
+        described.append((role, run_dir, info))
 
     note_one_sided(runs)
     merged = merge(runs)
     if not merged.rows:
         print(f"compare_runs: note: {merged.path} have no rows; nothing to draw",
               file=sys.stderr)
-    return merged, make_variant(labelled)
+    return merged, make_variant(described)
 
 
 def main(argv=None):

@@ -95,7 +95,7 @@ def plot_throughput(rows, layout, variant, out_dir):
     fig, (ax,) = ip.new_figure(9.5, 5.2)
     draw_panel(ax, series, scale, x_values(rows), log_y=False)
     ax.set_ylabel(ip.axis_label("cgroup operations per second", scale))
-    ax.legend(handles=ip.legend_handles(series), loc="upper left",
+    ax.legend(handles=ip.legend_handles(series) + variant.legend_key(layout), loc="upper left",
               bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     fig.suptitle(TITLE + variant.title_suffix)
 
@@ -126,7 +126,8 @@ def plot_latency(rows, layout, variant, out_dir):
     if same_unit:
         axes[0].set_ylabel(ip.axis_label("latency per operation", scales[0]))
     all_series = [s for _, _, series in panels for s in series]
-    axes[-1].legend(handles=ip.legend_handles(unique_by_label(all_series)),
+    handles = ip.legend_handles(unique_by_label(all_series)) + variant.legend_key(layout)
+    axes[-1].legend(handles=handles,
                     loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     fig.suptitle(LATENCY_TITLE + variant.title_suffix)
 

@@ -356,6 +356,25 @@ class SeriesLayout:
             return None
         return "Same in every series (where it applies): " + ", ".join(words) + "."
 
+    def style_key(self, param, labels):
+        """Legend proxies telling how each value of param is drawn, labelled from labels.
+
+        Only the parameters that set the color or the line style (the first
+        two dims) have a style of their own; for any other the list is empty.
+        """
+        if param not in self.dims[:2]:
+            return []
+        position = self.dims.index(param)
+        proxies = {}
+        for key in sorted(self.styles, key=sort_key):
+            color, linestyle, _ = self.styles[key]
+            value = key[position][1]
+            proxies.setdefault(value, Line2D(
+                [], [], color=color if position == 0 else "0.3",
+                linestyle=linestyle if position == 1 else "-",
+                label=labels.get(value, self.describe(param, value))))
+        return list(proxies.values())
+
     def build(self, rows):
         """Series (sorted as in the legend) of the ok rows of one metric."""
         series = {}
@@ -674,7 +693,9 @@ class Variant:
     each file name and title_suffix after each title; footer, when set,
     replaces the one made from run.json; lead_params are placed right after a
     plotter's first series dimension, so they get the line style; value_labels
-    words parameter values in legends and notes: {param: {value: words}}.
+    words parameter values in legends and notes: {param: {value: words}};
+    key_labels adds legend entries that show how each value of a parameter is
+    drawn, in longer words: {param: {value: words}}.
     """
 
     stem_prefix: str = ""
@@ -682,6 +703,7 @@ class Variant:
     footer: str = None
     lead_params: tuple = ()
     value_labels: dict = field(default_factory=dict)
+    key_labels: dict = field(default_factory=dict)
 
     def dim_order(self, order):
         """A plotter's dimension order with lead_params placed second."""
@@ -694,6 +716,11 @@ class Variant:
             label = self.value_labels.get(param, {}).get(value)
             return describe(param, value) if label is None else label
         return worded
+
+    def legend_key(self, layout):
+        """Extra legend proxies for key_labels (see SeriesLayout.style_key)."""
+        return [h for param, labels in self.key_labels.items()
+                for h in layout.style_key(param, labels)]
 
     def footer_for(self, run_info):
         """The footer: the variant's own, or the facts of run.json."""

@@ -117,6 +117,22 @@ TEST(Config, EmptyGeneratedSweep) {
   EXPECT_EQ(p.line, 3);
 }
 
+TEST(Config, IntegersArePlainDecimal) {
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: 010}\n").key, "params.threads");
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: 0x10}\n").key, "params.threads");
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: \"4\"}\n").key, "params.threads");
+  EXPECT_EQ(ParseExperimentConfig("experiment: cgroup\nparams: {threads: 16}\n", "t")
+                .points[0]
+                .Int("threads"),
+            16);
+}
+
+TEST(Config, NameIsUsableInAPath) {
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nname: ../x\n").key, "name");
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nname: " + std::string(100000, 'a') + "\n").key,
+            "name");
+}
+
 TEST(Config, UnknownExperiment) {
   ConfigProblem p = OnlyProblem("experiment: cgroups\n");
   EXPECT_EQ(p.key, "experiment");
@@ -209,6 +225,22 @@ TEST_F(SuiteTest, ReportsProblemsInIncludedFiles) {
     EXPECT_EQ(e.problems()[0].line, 3);
     EXPECT_NE(e.problems()[1].message.find("cannot read"), std::string::npos);
   }
+}
+
+TEST_F(SuiteTest, TheRunIsNamedAfterTheSuite) {
+  Write("a.yaml", std::string(kGood));
+  std::string suite = Write("suite.yaml", "suite: mine\nconfigs: [a.yaml]\n");
+  std::string name;
+  LoadConfigs({suite}, &name);
+  EXPECT_EQ(name, "mine");
+  LoadConfigs({(dir_ / "a.yaml").string()}, &name);
+  EXPECT_EQ(name, "t");  // the config's own name, not its file's
+  std::string bad = Write("bad.yaml", "suite: [1]\nconfigs: [a.yaml]\n");
+  EXPECT_THROW(LoadConfigs({bad}), ConfigError);
+}
+
+TEST_F(SuiteTest, RejectsWhatIsNotARegularFile) {
+  EXPECT_THROW(LoadConfigs({dir_.string()}), ConfigError);
 }
 
 TEST_F(SuiteTest, RejectsASuiteThatIncludesItself) {
