@@ -118,7 +118,11 @@ TEST(Config, EmptyGeneratedSweep) {
 }
 
 TEST(Config, IntegersArePlainDecimal) {
-  EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: 010}\n").key, "params.threads");
+  // 010 is ten, not YAML's octal eight.
+  EXPECT_EQ(ParseExperimentConfig("experiment: cgroup\nparams: {threads: 010}\n", "t")
+                .points[0]
+                .Int("threads"),
+            10);
   EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: 0x10}\n").key, "params.threads");
   EXPECT_EQ(OnlyProblem("experiment: cgroup\nparams: {threads: \"4\"}\n").key, "params.threads");
   EXPECT_EQ(ParseExperimentConfig("experiment: cgroup\nparams: {threads: 16}\n", "t")
