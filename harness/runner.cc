@@ -29,7 +29,8 @@ using Clock = std::chrono::steady_clock;
 
 inline constexpr double kOverheadLimit = 0.02;  // of the cheapest operation
 inline constexpr int64_t kOverheadIterations = 1000000;
-inline constexpr double kBusyLimit = 0.25;  // of all CPUs' time, before the run
+inline constexpr double kBusyLimit = 0.25;     // of all CPUs' time, by other work
+inline constexpr int64_t kMinOperations = 10;  // per repetition, to be trusted
 
 std::string UtcNow(const char* format) {
   return fmt::format(fmt::runtime(format), fmt::gmtime(std::time(nullptr)));
@@ -157,12 +158,14 @@ class Run {
     std::vector<RunSamples> samples;
     std::vector<benchmark::BenchmarkReporter::Run> gb;
     int64_t iterations_per_thread = 0;  // fixed by the first round
+    double max_other_work = 0;          // largest share of CPU time other work took
   };
 
   Budget BudgetOf(const ExperimentConfig& cfg) const;
   void AddPoints();
   void RunRounds();
   void MeasureOnce(Pending& p, int round);
+  void FlagDisturbed(const Pending& p, PointResult& result);
   void Progress(const ExperimentConfig& cfg, const Point& p, int round);
   void CheckOverhead();
   void Write(const std::string& status);
@@ -338,7 +341,9 @@ void Run::MeasureOnce(Pending& pending, int round) {
   if (pending.iterations_per_thread > 0) budget.iterations = pending.iterations_per_thread;
 
   PointRun point(cfg.experiment->make(p, *guard_), threads);
+  CpuSnapshot before = TakeCpuSnapshot();
   auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_, round, total);
+  double others = OtherWorkFraction(before, TakeCpuSnapshot());
   point.Finish();
 
   if (KillChildren() > 0) {
@@ -353,8 +358,29 @@ void Run::MeasureOnce(Pending& pending, int round) {
   }
   pending.samples.push_back(point.runs().back());
   pending.gb.push_back(gb.front());
+  pending.max_other_work = std::max(pending.max_other_work, others);
   if (pending.iterations_per_thread == 0) {
     pending.iterations_per_thread = std::max<int64_t>(1, gb.front().iterations / threads);
+  }
+}
+
+// Marks a point whose repetitions other work disturbed, or that measured
+// too few operations to mean much.
+void Run::FlagDisturbed(const Pending& p, PointResult& result) {
+  auto flag = [&](const std::string& why) {
+    if (result.note.find(why.substr(0, 20)) != std::string::npos) return;
+    result.trustworthy = false;
+    result.note += (result.note.empty() ? "" : "; ") + why;
+  };
+  if (p.max_other_work > kBusyLimit) {
+    flag(fmt::format("other work took up to {:.0f}% of the CPUs during its repetitions",
+                     100 * p.max_other_work));
+  }
+  for (const RunSamples& s : p.samples) {
+    if (s.operations < kMinOperations) {
+      flag(fmt::format("fewer than {} operations in a repetition: raise the budget",
+                       kMinOperations));
+    }
   }
 }
 
@@ -375,6 +401,7 @@ void Run::RunRounds() {
       try {
         MeasureOnce(pending, round);
         FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, result);
+        FlagDisturbed(pending, result);
       } catch (const Error& e) {
         if (e.kind() == ErrorKind::kInterrupted || Interrupted()) {
           throw Error(ErrorKind::kInterrupted, "interrupted");

@@ -62,12 +62,6 @@ bool IsMountOption(const std::string& opt) {
   return opt.rfind("release_agent=", 0) == 0;
 }
 
-bool IsCgroupFs(const std::string& path) {
-  struct statfs st {};
-  if (statfs(path.c_str(), &st) != 0) return false;
-  return st.f_type == CGROUP_SUPER_MAGIC || st.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 void KillProcsIn(const std::string& dir) {
   auto procs = TryReadFile(dir + "/cgroup.procs");
   if (!procs) return;
@@ -88,6 +82,12 @@ void RemoveTreeBottomUp(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+bool OnCgroupFs(const std::string& path) {
+  struct statfs st {};
+  if (statfs(path.c_str(), &st) != 0) return false;
+  return st.f_type == CGROUP_SUPER_MAGIC || st.f_type == CGROUP2_SUPER_MAGIC;
+}
 
 bool CgroupHierarchy::Has(std::string_view controller) const {
   return std::find(controllers.begin(), controllers.end(), controller) != controllers.end();
@@ -190,7 +190,7 @@ void RemoveOwnedCgroupTree(const std::string& path) {
   }
   std::error_code ec;
   if (!std::filesystem::exists(p, ec)) return;
-  if (std::filesystem::is_symlink(p, ec) || !IsCgroupFs(path)) {
+  if (std::filesystem::is_symlink(p, ec) || !OnCgroupFs(path)) {
     throw Error(ErrorKind::kFailure,
                 "refusing to remove " + path + ": it is not a directory on a cgroup file system");
   }

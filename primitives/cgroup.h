@@ -37,6 +37,9 @@ CgroupMounts DiscoverCgroupMounts();
 // Words of a cgroup2 list file (cgroup.controllers, cgroup.subtree_control).
 std::vector<std::string> ReadCgroupList(const std::string& path);
 
+// Whether path is on a cgroup (v1) or cgroup2 file system.
+bool OnCgroupFs(const std::string& path);
+
 // Creates one cgroup directory; throws SysError naming it.
 void MakeCgroup(const std::string& path);
 // Removes an empty cgroup directory. rmdir returns EBUSY while an exited

@@ -32,11 +32,22 @@ void UndoCgroupTree(const nlohmann::json& args) {
 void UndoCgroupController(const nlohmann::json& args) {
   std::string path = args.at("path").get<std::string>();
   std::string controller = args.at("controller").get<std::string>();
+  if (!OnCgroupFs(path) ||
+      controller.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string::npos) {
+    throw Error(ErrorKind::kFailure, "refusing to change " + path +
+                                         "/cgroup.subtree_control: not a cgroup controller entry");
+  }
   WriteExistingFile(path + "/cgroup.subtree_control", "-" + controller);
 }
 
+// Only kernel settings (sysctls) are written, so only they are restored.
 void UndoWriteFile(const nlohmann::json& args) {
-  WriteExistingFile(args.at("path").get<std::string>(), args.at("old_value").get<std::string>());
+  std::string path = args.at("path").get<std::string>();
+  if (path.rfind("/proc/sys/", 0) != 0 || path.find("..") != std::string::npos) {
+    throw Error(ErrorKind::kFailure,
+                "refusing to write " + path + ": not a sysctl under /proc/sys");
+  }
+  WriteExistingFile(path, args.at("old_value").get<std::string>());
 }
 
 void UndoMount(const nlohmann::json& args) {

@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <sstream>
@@ -54,6 +55,30 @@ std::optional<CpuTimes> ReadCpuTimes() {
 }
 
 }  // namespace
+
+CpuSnapshot TakeCpuSnapshot() {
+  CpuSnapshot s;
+  if (auto t = ReadCpuTimes()) {
+    s.machine_total = t->total;
+    s.machine_busy = t->total - t->idle;
+  }
+  auto stat = TryReadFile("/proc/self/stat").value_or("");
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return s;
+  std::vector<std::string> f = SplitWords(stat.substr(close + 2));  // f[0] is field 3
+  for (size_t field = 14; field <= 17 && field - 3 < f.size(); ++field) {
+    s.self += std::stoull(f[field - 3]);  // utime, stime, cutime, cstime
+  }
+  return s;
+}
+
+double OtherWorkFraction(const CpuSnapshot& before, const CpuSnapshot& after) {
+  if (after.machine_total <= before.machine_total) return 0;
+  double total = static_cast<double>(after.machine_total - before.machine_total);
+  double busy = static_cast<double>(after.machine_busy - before.machine_busy);
+  double self = static_cast<double>(after.self - before.self);
+  return std::max(0.0, (busy - self) / total);
+}
 
 double CpuBusyFraction(int window_ms) {
   auto before = ReadCpuTimes();

@@ -33,6 +33,17 @@ HostFacts CollectHostFacts();
 // `window_ms`, from /proc/stat: how busy the machine is with other work
 // while isocost waits. Negative when /proc/stat cannot be read.
 double CpuBusyFraction(int window_ms);
+
+// CPU time, in clock ticks, of the whole machine (busy and total, from
+// /proc/stat) and of this process with its reaped children.
+struct CpuSnapshot {
+  uint64_t machine_busy = 0, machine_total = 0, self = 0;
+};
+CpuSnapshot TakeCpuSnapshot();
+// The fraction of all CPUs' time between two snapshots that went to work
+// other than this process's: other programs, and kernel threads (some of
+// which may work for this process, so it is an upper bound).
+double OtherWorkFraction(const CpuSnapshot& before, const CpuSnapshot& after);
 nlohmann::json ToJson(const HostFacts& facts);
 
 // Effective capabilities of this process that are missing, by name
