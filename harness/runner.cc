@@ -157,8 +157,8 @@ class Run {
     size_t result = 0;  // its index in results_
     std::vector<RunSamples> samples;
     std::vector<benchmark::BenchmarkReporter::Run> gb;
-    int64_t iterations_per_thread = 0;  // fixed by the first round
-    double max_other_work = 0;          // largest share of CPU time other work took
+    int64_t iterations_per_thread = 0;               // fixed by the first round
+    std::vector<CpuSnapshot> cpu_before, cpu_after;  // around each repetition
   };
 
   Budget BudgetOf(const ExperimentConfig& cfg) const;
@@ -321,7 +321,10 @@ void Run::AddPoints() {
         r.note = why;
         spdlog::warn("not measured on this host: {}: {}", p.Describe(), why);
       } else {
-        pending_.push_back({&cfg, results_.size(), {}, {}, 0});
+        Pending pending;
+        pending.cfg = &cfg;
+        pending.result = results_.size();
+        pending_.push_back(std::move(pending));
         total_points_ += static_cast<size_t>(BudgetOf(cfg).repetitions);
       }
       results_.push_back(std::move(r));
@@ -343,7 +346,7 @@ void Run::MeasureOnce(Pending& pending, int round) {
   PointRun point(cfg.experiment->make(p, *guard_), threads);
   CpuSnapshot before = TakeCpuSnapshot();
   auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_, round, total);
-  double others = OtherWorkFraction(before, TakeCpuSnapshot());
+  CpuSnapshot after = TakeCpuSnapshot();
   point.Finish();
 
   if (KillChildren() > 0) {
@@ -358,7 +361,10 @@ void Run::MeasureOnce(Pending& pending, int round) {
   }
   pending.samples.push_back(point.runs().back());
   pending.gb.push_back(gb.front());
-  pending.max_other_work = std::max(pending.max_other_work, others);
+  // Summed over the repetitions: CPU time is counted in clock ticks (10 ms),
+  // too coarse to judge one short repetition alone.
+  pending.cpu_before.push_back(before);
+  pending.cpu_after.push_back(after);
   if (pending.iterations_per_thread == 0) {
     pending.iterations_per_thread = std::max<int64_t>(1, gb.front().iterations / threads);
   }
@@ -372,9 +378,21 @@ void Run::FlagDisturbed(const Pending& p, PointResult& result) {
     result.trustworthy = false;
     result.note += (result.note.empty() ? "" : "; ") + why;
   };
-  if (p.max_other_work > kBusyLimit) {
-    flag(fmt::format("other work took up to {:.0f}% of the CPUs during its repetitions",
-                     100 * p.max_other_work));
+  CpuSnapshot before, after;
+  for (size_t i = 0; i < p.cpu_before.size(); ++i) {
+    before.machine_busy += p.cpu_before[i].machine_busy;
+    before.machine_total += p.cpu_before[i].machine_total;
+    before.self += p.cpu_before[i].self;
+    before.kernel_threads += p.cpu_before[i].kernel_threads;
+    after.machine_busy += p.cpu_after[i].machine_busy;
+    after.machine_total += p.cpu_after[i].machine_total;
+    after.self += p.cpu_after[i].self;
+    after.kernel_threads += p.cpu_after[i].kernel_threads;
+  }
+  double others = OtherWorkFraction(before, after);
+  if (others > kBusyLimit) {
+    flag(
+        fmt::format("other programs took {:.0f}% of the CPUs while it was measured", 100 * others));
   }
   for (const RunSamples& s : p.samples) {
     if (s.operations < kMinOperations) {

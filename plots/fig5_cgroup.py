@@ -95,8 +95,9 @@ def plot_throughput(rows, layout, variant, out_dir):
     fig, (ax,) = ip.new_figure(9.5, 5.2)
     draw_panel(ax, series, scale, x_values(rows), log_y=False)
     ax.set_ylabel(ip.axis_label("cgroup operations per second", scale))
-    ax.legend(handles=ip.legend_handles(series) + variant.legend_key(layout), loc="upper left",
-              bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
+    handles = ip.legend_handles(series) + variant.legend_key(layout)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9,
+              frameon=False)
     fig.suptitle(TITLE + variant.title_suffix)
 
     notes = figure_notes(series, chosen, rows, layout)

@@ -66,9 +66,13 @@ def load_trend(path):
     except ValueError as e:
         raise TrendError(f"reading {path}: not valid JSON: {e}") from e
 
-    where = "standard input" if path == "-" else path
-    check_trend(where, trend)
+    check_trend(source_name(path), trend)
     return trend
+
+
+def source_name(path):
+    """The JSON's path for messages; - is standard input."""
+    return "standard input" if path == "-" else path
 
 
 def check_trend(where, trend):
@@ -204,7 +208,7 @@ def plot_group(trend, experiment, metric, entries, out_dir, footer):
 
     fig, (ax,) = ip.new_figure(10, 5.2)
     draw_axes(ax, series, scale, trend["runs"])
-    ax.set_ylabel(ip.axis_label(f"median of {quantity(metric, scale)}", scale))
+    ax.set_ylabel(ip.axis_label(f"median of {quantity(metric, unit, scale)}", scale))
     ax.legend(handles=ip.legend_handles(series), loc="upper left",
               bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
     fig.suptitle(f"Trend of {experiment} {metric} across {len(trend['runs'])} runs "
@@ -224,13 +228,14 @@ def unit_of(experiment, metric, entries):
     return units[0]
 
 
-def quantity(metric, scale):
+def quantity(metric, unit, scale):
     """The metric's name for an axis label, without a time unit the axis does not use.
 
-    latency_p99_ns drawn in ms reads as latency_p99, so the label says one unit.
+    latency_p99_ns (unit ns) drawn in ms reads as latency_p99, so the label
+    names one unit; ops_per_s (unit ops/s) stays as it is.
     """
     name, _, suffix = metric.rpartition("_")
-    if name and suffix in ip.TIME_UNITS_NS and suffix != scale.unit:
+    if name and suffix == unit and unit in ip.TIME_UNITS_NS and scale.unit != unit:
         return name
     return metric
 
@@ -274,9 +279,10 @@ def figure_notes(series, constants, shown, left_out, total):
     if constants:
         notes.append("Same in every series: "
                      + " ".join(f"{n}={v}" for n, v in constants) + ".")
-    notes.append(ip.dispersion_note(series)
-                 + " Legend: relative change of the median from the first to the last run "
-                   "that measured the series.")
+    notes.append(ip.dispersion_note(series))
+    if any(e.change is not None for e in shown):
+        notes.append("In brackets in the legend: relative change of the median from the first "
+                     "to the last run that measured the series.")
     notes += [left_out_note(left_out, total), missing_note(shown)]
     return [n for n in notes if n]
 
@@ -311,8 +317,7 @@ def footer_text(trend, path):
     runs = "; ".join(
         f"{i}: {r.get('dir', '?')} (git {r.get('isocost_git_revision') or '?'})"
         for i, r in enumerate(trend["runs"]))
-    source = "standard input" if path == "-" else path
-    return f"Runs: {runs}\nFrom {source} (isocost trend --json, schema {SCHEMA_VERSION})"
+    return f"Runs: {runs}\nFrom {source_name(path)} (isocost trend --json, schema {SCHEMA_VERSION})"
 
 
 # ---------------------------------------------------------------- main
@@ -343,7 +348,8 @@ def plot_all(trend, path, out_dir):
     footer = footer_text(trend, path)
     groups = group_series(trend)
     if not groups:
-        print(f"trend_plot: note: {path} has no series; nothing to draw", file=sys.stderr)
+        print(f"trend_plot: note: {source_name(path)} has no series; nothing to draw",
+              file=sys.stderr)
 
     paths = []
     for (experiment, metric), entries in groups.items():

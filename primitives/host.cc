@@ -7,9 +7,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
 
 #include "cgroup.h"
 #include "fs.h"
@@ -39,6 +41,7 @@ uint64_t MeminfoBytes(const std::string& meminfo, const std::string& key) {
 
 struct CpuTimes {
   uint64_t idle = 0, total = 0;
+  uint64_t interrupts = 0;  // irq and softirq: on no task's account
 };
 
 std::optional<CpuTimes> ReadCpuTimes() {
@@ -49,9 +52,38 @@ std::optional<CpuTimes> ReadCpuTimes() {
   for (size_t i = 1; i < f.size() && i <= 8; ++i) {  // user .. steal
     uint64_t v = std::stoull(f[i]);
     t.total += v;
-    if (i == 4 || i == 5) t.idle += v;  // idle, iowait
+    if (i == 4 || i == 5) t.idle += v;        // idle, iowait
+    if (i == 6 || i == 7) t.interrupts += v;  // irq, softirq
   }
   return t;
+}
+
+// Fields 14 to 17 of a /proc/<pid>/stat text (utime, stime, cutime,
+// cstime) summed, and whether it is a kernel thread (PF_KTHREAD in field 9).
+std::pair<uint64_t, bool> TaskTicks(const std::string& stat) {
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos) return {0, false};
+  std::vector<std::string> f = SplitWords(stat.substr(close + 2));  // f[0] is field 3
+  if (f.size() < 15) return {0, false};
+  uint64_t ticks = 0;
+  for (size_t field = 14; field <= 17; ++field)
+    ticks += std::stoull(f[field - 3]);
+  bool kthread = (std::stoull(f[9 - 3]) & 0x00200000) != 0;
+  return {ticks, kthread};
+}
+
+// CPU time of all kernel threads: workqueues, RCU, softirq threads, much
+// of it spent on work a measured operation left behind.
+uint64_t KernelThreadTicks() {
+  uint64_t ticks = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    auto [t, kthread] = TaskTicks(TryReadFile(e.path().string() + "/stat").value_or(""));
+    if (kthread) ticks += t;
+  }
+  return ticks;
 }
 
 }  // namespace
@@ -60,15 +92,10 @@ CpuSnapshot TakeCpuSnapshot() {
   CpuSnapshot s;
   if (auto t = ReadCpuTimes()) {
     s.machine_total = t->total;
-    s.machine_busy = t->total - t->idle;
+    s.machine_busy = t->total - t->idle - t->interrupts;
   }
-  auto stat = TryReadFile("/proc/self/stat").value_or("");
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return s;
-  std::vector<std::string> f = SplitWords(stat.substr(close + 2));  // f[0] is field 3
-  for (size_t field = 14; field <= 17 && field - 3 < f.size(); ++field) {
-    s.self += std::stoull(f[field - 3]);  // utime, stime, cutime, cstime
-  }
+  s.self = TaskTicks(TryReadFile("/proc/self/stat").value_or("")).first;
+  s.kernel_threads = KernelThreadTicks();
   return s;
 }
 
@@ -76,8 +103,9 @@ double OtherWorkFraction(const CpuSnapshot& before, const CpuSnapshot& after) {
   if (after.machine_total <= before.machine_total) return 0;
   double total = static_cast<double>(after.machine_total - before.machine_total);
   double busy = static_cast<double>(after.machine_busy - before.machine_busy);
-  double self = static_cast<double>(after.self - before.self);
-  return std::max(0.0, (busy - self) / total);
+  double ours = static_cast<double>(after.self - before.self);
+  double kernel = static_cast<double>(after.kernel_threads - before.kernel_threads);
+  return std::max(0.0, (busy - ours - kernel) / total);
 }
 
 double CpuBusyFraction(int window_ms) {

@@ -34,15 +34,17 @@ HostFacts CollectHostFacts();
 // while isocost waits. Negative when /proc/stat cannot be read.
 double CpuBusyFraction(int window_ms);
 
-// CPU time, in clock ticks, of the whole machine (busy and total, from
-// /proc/stat) and of this process with its reaped children.
+// CPU time, in clock ticks: the whole machine's busy time outside
+// interrupts (with time stolen by the hypervisor) and total time, from
+// /proc/stat; this process's with its reaped children; all kernel threads'.
 struct CpuSnapshot {
-  uint64_t machine_busy = 0, machine_total = 0, self = 0;
+  uint64_t machine_busy = 0, machine_total = 0, self = 0, kernel_threads = 0;
 };
 CpuSnapshot TakeCpuSnapshot();
-// The fraction of all CPUs' time between two snapshots that went to work
-// other than this process's: other programs, and kernel threads (some of
-// which may work for this process, so it is an upper bound).
+// The fraction of all CPUs' time between two snapshots that went to other
+// programs (and to the hypervisor): busy time less this process's and the
+// kernel threads' (which largely finish what measured operations began).
+// Programs that start and end between the snapshots count too.
 double OtherWorkFraction(const CpuSnapshot& before, const CpuSnapshot& after);
 nlohmann::json ToJson(const HostFacts& facts);
 
