@@ -150,7 +150,9 @@ int CleanupCommand(bool dry_run) {
 
 int CompareCommand(const std::string& base, const std::string& next, const CompareOptions& options,
                    const std::string& format) {
-  CompareReport report = Compare(LoadRun(base), LoadRun(next), options);
+  RunData base_run = LoadRun(base);
+  RunData next_run = LoadRun(next);
+  CompareReport report = Compare(base_run, next_run, options);
   if (format == "json") {
     fmt::print("{}\n", ReportJson(report).dump(2));
   } else if (format == "markdown") {

@@ -194,7 +194,31 @@ void Test(CompareReport& r, const CompareOptions& opt) {
   r.tests = tested.size();
 }
 
+std::string FalseAlarmText(const CompareReport& r);
+
+// What the correction costs: a change at one point alone reaches at best
+// an adjusted p of m times the smallest p its repetitions allow.
+std::string Sensitivity(const CompareReport& r) {
+  if (r.options.correction == "none" || r.tests < 2) return "";
+  double best = 0;
+  for (const Comparison& c : r.rows) {
+    if (std::isnan(c.p)) continue;
+    double lone = static_cast<double>(r.tests) * MinAchievableP(c.base.n, c.next.n);
+    best = best == 0 ? lone : std::min(best, lone);
+  }
+  if (best < r.options.alpha) return "";
+  return fmt::format(
+      "; with this many points and repetitions a change at a single point cannot "
+      "reach significance after correction (best adjusted p {:.3g}): compare "
+      "fewer points (--metric) or run more repetitions",
+      best);
+}
+
 std::string FalseAlarmNote(const CompareReport& r) {
+  return FalseAlarmText(r) + Sensitivity(r);
+}
+
+std::string FalseAlarmText(const CompareReport& r) {
   const CompareOptions& o = r.options;
   if (o.correction == "bh") {
     return fmt::format(

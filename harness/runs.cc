@@ -77,6 +77,7 @@ RunData LoadRun(const std::string& path) {
   RunData run;
   fs::path p(path);
   std::error_code ec;
+  if (!fs::exists(p, ec)) throw BadInput("no such run: " + path);
   fs::path dir = fs::is_directory(p, ec) ? p : p.parent_path();
   run.dir = (dir.empty() ? fs::path(".") : dir).string();
   std::string csv_path = fmt::format("{}/results.csv", run.dir);
