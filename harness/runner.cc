@@ -205,6 +205,11 @@ void Run::Start() {
                 "isocost run needs root: it creates cgroups, mounts and namespaces "
                 "(run it with sudo)");
   }
+  if (!HaveCapability("cap_sys_admin")) {
+    throw Error(ErrorKind::kUnsupported,
+                "isocost run needs CAP_SYS_ADMIN, which this root process lacks (a container "
+                "or a dropped capability set?)");
+  }
   lock_ = std::make_unique<RunLock>();
   if (options_.results_dir.empty() && options_.out_dir.empty()) {
     throw Error(ErrorKind::kUsage, "--results-dir is empty");
