@@ -96,25 +96,21 @@ bool ProcessAlive(pid_t pid, unsigned long long start_ticks) {
 
 RunLock::RunLock(const std::string& dir) {
   MakeDirectories(dir);
-  std::string path = dir + "/run.lock";
-  fd_ = open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd_ < 0) ThrowErrno("opening " + path);
+  fd_ = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd_ < 0) ThrowErrno("opening " + dir);
 
-  if (flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    int err = errno;
-    std::string holder = Trim(TryReadFile(path).value_or(""));
-    close(fd_);
-    fd_ = -1;
-    if (err != EWOULDBLOCK) throw SysError(err, "locking " + path);
-    throw Error(ErrorKind::kFailure,
-                "another isocost run (pid " + (holder.empty() ? "?" : holder) +
-                    ") is in progress; overlapping runs disturb each other's measurements, so "
-                    "wait for it to finish");
+  if (flock(fd_, LOCK_EX | LOCK_NB) == 0) return;
+  int err = errno;
+  close(fd_);
+  fd_ = -1;
+  if (err != EWOULDBLOCK) throw SysError(err, "locking " + dir);
+  std::string holder = "?";
+  for (const JournalInfo& j : ListJournals(dir)) {
+    if (j.owner_alive) holder = std::to_string(j.pid);
   }
-  std::string pid = std::to_string(getpid()) + "\n";
-  if (ftruncate(fd_, 0) != 0 || pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
-    ThrowErrno("writing " + path);
-  }
+  throw Error(ErrorKind::kFailure, "another isocost run (pid " + holder +
+                                       ") is in progress; overlapping runs disturb each other's "
+                                       "measurements, so wait for it to finish");
 }
 
 RunLock::~RunLock() {

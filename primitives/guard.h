@@ -85,8 +85,8 @@ class HostGuard {
 
 // One isocost run at a time on a host: overlapping runs disturb each
 // other's measurements and share host state (a cgroup2 controller one run
-// enabled at the root and another relies on). An flock on
-// <dir>/run.lock, released by the kernel however the holder ends.
+// enabled at the root and another relies on). An flock on the journal
+// directory itself, released by the kernel however the holder ends.
 class RunLock {
  public:
   // Throws a failure naming the holder's pid when another run holds it.
