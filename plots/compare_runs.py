@@ -19,7 +19,8 @@ import os
 import sys
 
 import isocost_plot as ip
-from plot_run import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, NOT_PLOTTED, PLOTTERS, experiments_in
+from plot_run import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, NOT_PLOTTED, PLOTTERS, experiments_in,
+                      plot_all)
 
 RUN_PARAM = "run"
 ROLES = ("base", "new")
@@ -110,19 +111,9 @@ def note_one_sided(runs):
                   "its figures show that run alone", file=sys.stderr)
 
 
-def plot_all(results, variant, out_dir):
-    """Run the plotter of each experiment present; return the paths written."""
-    paths = []
-    for experiment in experiments_in(results.rows):
-        if experiment in NOT_PLOTTED:
-            continue
-        plotter = PLOTTERS.get(experiment)
-        if plotter is None:
-            print(f"compare_runs: note: no figure for experiment '{experiment}'; its rows "
-                  "are skipped", file=sys.stderr)
-            continue
-        paths += plotter(results, {}, out_dir, variant=variant)
-    return paths
+def plot_compared(results, variant, out_dir):
+    """Draw every figure of the joined runs; return the paths written."""
+    return plot_all(results, {}, out_dir, variant=variant, prog="compare_runs")
 
 
 def load_both(args):
@@ -151,7 +142,7 @@ def main(argv=None):
 
     try:
         results, variant = load_both(args)
-        paths = plot_all(results, variant, out_dir)
+        paths = plot_compared(results, variant, out_dir)
     except ip.ResultsError as e:
         print(f"compare_runs: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT

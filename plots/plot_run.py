@@ -50,7 +50,7 @@ def experiments_in(rows):
     return list(dict.fromkeys(r["experiment"] for r in rows))
 
 
-def plot_all(results, run_info, out_dir):
+def plot_all(results, run_info, out_dir, variant=None, prog="plot_run"):
     """Run the plotter of each experiment present; return the paths written."""
     paths = []
     for experiment in experiments_in(results.rows):
@@ -58,10 +58,10 @@ def plot_all(results, run_info, out_dir):
             continue
         plotter = PLOTTERS.get(experiment)
         if plotter is None:
-            print(f"plot_run: note: no figure for experiment '{experiment}'; its rows are "
+            print(f"{prog}: note: no figure for experiment '{experiment}'; its rows are "
                   "skipped", file=sys.stderr)
             continue
-        paths += plotter(results, run_info, out_dir)
+        paths += plotter(results, run_info, out_dir, variant=variant)
     return paths
 
 

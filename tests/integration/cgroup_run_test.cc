@@ -16,9 +16,6 @@
 namespace isocost::test {
 namespace {
 
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups on the real kernel"
-
 const char* kQuick = R"(experiment: cgroup
 name: quick
 sweep:

@@ -3,9 +3,15 @@
 #pragma once
 
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <string>
 #include <vector>
+
+// Privileged tests skip, saying why, only where root is missing; CI runs
+// them as root.
+#define REQUIRE_ROOT() \
+  if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups on the real kernel"
 
 namespace isocost::test {
 

@@ -12,9 +12,6 @@
 namespace isocost::test {
 namespace {
 
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups on the real kernel"
-
 // A cgroup spanning six v1 hierarchies: create makes and removes six
 // directories per operation, reuse none, and measured twice as slow on the
 // development machine (1,550 against 778 operations/s, ranges apart). A

@@ -14,9 +14,6 @@
 namespace isocost::test {
 namespace {
 
-#define REQUIRE_ROOT() \
-  if (geteuid() != 0) GTEST_SKIP() << "needs root: creates cgroups on the real kernel"
-
 // Long enough to be caught mid-sweep: both versions, pools, 2 s per point.
 const char* kLong = R"(experiment: cgroup
 name: long
