@@ -1,10 +1,14 @@
 #include "harness/doctor.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -590,15 +594,77 @@ Check KprobesCheck(const std::optional<std::string>& dir) {
   return Info("kprobes", "kprobe_events present; " + kNotProbed, kFallback);
 }
 
+json ToJson(const Check& c);
+
+Check FromJson(const json& j) {
+  Check c{j.value("name", ""),    j.value("status", "info"), j.value("detail", ""),
+          j.value("affects", ""), j.value("remedy", ""),     j.value("data", json::object())};
+  return c;
+}
+
+// What tracefs offers, read in a child process that mounts it in a private
+// mount namespace of its own: the host's mounts never change, and the
+// mount is gone when the child exits. Empty when that is not possible
+// (not root, no tracefs).
+std::vector<Check> ProbeTracefsPrivately() {
+  int fds[2];
+  if (geteuid() != 0 || pipe2(fds, O_CLOEXEC) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    json out = json::array();
+    if (unshare(CLONE_NEWNS) == 0 &&
+        mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+        mount("nodev", kTracingDir, "tracefs", 0, nullptr) == 0) {
+      std::vector<Check> checks = TracefsContentChecks(kTracingDir);
+      checks.push_back(FunctionTracerCheck(std::string(kTracingDir)));
+      checks.push_back(KprobesCheck(std::string(kTracingDir)));
+      for (const Check& c : checks)
+        out.push_back(ToJson(c));
+    }
+    std::string text = out.dump();
+    ssize_t ignored = write(fds[1], text.data(), text.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; pid > 0 && (n = read(fds[0], buf, sizeof buf)) > 0;)
+    text.append(buf, n);
+  close(fds[0]);
+  if (pid > 0) waitpid(pid, nullptr, 0);
+
+  std::vector<Check> checks;
+  json parsed = json::parse(text, nullptr, false);
+  if (!parsed.is_array()) return checks;
+  for (const json& j : parsed) {
+    Check c = FromJson(j);
+    c.detail = "(probed in a private mount namespace) " + c.detail;
+    checks.push_back(std::move(c));
+  }
+  return checks;
+}
+
 std::vector<Check> TracingChecks() {
   std::vector<MountEntry> mounts = ReadMounts();
   std::optional<std::string> dir = TracefsMount(mounts);
   std::vector<Check> checks = {TracefsKernelCheck(KernelFileSystems()), TracefsMountCheck(dir),
                                TracingDirCheck()};
 
-  Append(checks, dir ? TracefsContentChecks(*dir) : UncheckedTracefsChecks());
-  checks.push_back(FunctionTracerCheck(dir));
-  checks.push_back(KprobesCheck(dir));
+  if (dir) {
+    Append(checks, TracefsContentChecks(*dir));
+    checks.push_back(FunctionTracerCheck(dir));
+    checks.push_back(KprobesCheck(dir));
+    return checks;
+  }
+  std::vector<Check> probed = ProbeTracefsPrivately();
+  if (probed.empty()) {
+    Append(checks, UncheckedTracefsChecks());
+    checks.push_back(FunctionTracerCheck(dir));
+    checks.push_back(KprobesCheck(dir));
+  }
+  Append(checks, probed);
   return checks;
 }
 

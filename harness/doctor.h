@@ -18,8 +18,10 @@
 
 namespace isocost {
 
-// What this host supports and lacks for isocost's experiments. Reads only:
-// it changes nothing on the host (no mounts, no tracing instances, no writes).
+// What this host supports and lacks for isocost's experiments. It changes
+// nothing on the host: no writes, no tracing instances, and the one mount it
+// makes (tracefs, when the host has not mounted it, to see which tracers
+// and events it offers) is in a private mount namespace of a child process.
 nlohmann::json CollectDoctorReport();
 
 // Human-readable rendering of the report: sections, one line per check with

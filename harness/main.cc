@@ -81,7 +81,8 @@ int main(int argc, char** argv) {
   auto* doctor = app.add_subcommand(
       "doctor",
       "Report what this host supports and lacks: privileges, kernel, cgroup layout "
-      "and controllers, tracefs, union file systems, namespace limits. Reads only.");
+      "and controllers, tracefs, union file systems, namespace limits. Changes nothing on the "
+      "host (an unmounted tracefs is looked at in a child's private mount namespace).");
   doctor->add_flag("--json", json, "print JSON");
 
   bool dry_run = false;
