@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -135,6 +136,20 @@ TEST(Safety, ValidateReportsLineAndColumn) {
       << r.err;
   CliResult good = RunCli({"validate", std::string(ISOCOST_SOURCE_DIR) + "/configs/default.yaml"});
   EXPECT_EQ(good.status, 0) << good.err;
+}
+
+TEST(Safety, DoctorReportsWithoutChangingMounts) {
+  std::string before = ReadText("/proc/self/mountinfo");
+  CliResult r = RunCli({"doctor", "--json"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto doc = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(doc.is_discarded()) << r.out;
+  std::vector<std::string> sections;
+  for (const auto& s : doc["sections"]) sections.push_back(s["name"]);
+  for (const char* name : {"privilege", "kernel", "cgroups", "tracing", "filesystems"}) {
+    EXPECT_NE(std::find(sections.begin(), sections.end(), name), sections.end()) << name;
+  }
+  EXPECT_EQ(ReadText("/proc/self/mountinfo"), before);
 }
 
 TEST(Safety, UnknownCommandIsAUsageError) {
