@@ -134,6 +134,12 @@ int CleanupCommand(bool dry_run) {
                j.pending.size() == 1 ? "" : "s");
     for (const auto& [action, args] : j.pending)
       fmt::print("  {} {}\n", action, args.dump());
+    for (const auto& [action, args] : j.unconfirmed) {
+      fmt::print(
+          "  left alone: {} {}: the run died while making this change, so it may not "
+          "be isocost's; remove it by hand if it is\n",
+          action, args.dump());
+    }
     if (j.owner_alive) {
       fmt::print("  left alone: the run is still in progress\n");
       continue;

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "cgroup.h"
@@ -156,6 +157,12 @@ HostGuard::Id HostGuard::Record(const std::string& action, nlohmann::json args) 
   return id;
 }
 
+void HostGuard::MarkApplied(Id id) {
+  std::lock_guard lock(mu_);
+  entries_.at(id).applied = true;
+  Append({{"type", "applied"}, {"id", id}});
+}
+
 void HostGuard::MarkUndone(Id id) {
   std::lock_guard lock(mu_);
   entries_.at(id).undone = true;
@@ -169,6 +176,10 @@ void HostGuard::Undo(Id id) {
     entry = entries_.at(id);
   }
   if (entry.undone) return;
+  if (!entry.applied) {
+    throw Error(ErrorKind::kFailure, "left alone: " + entry.action + " " + entry.args.dump() +
+                                         " was recorded but not confirmed made");
+  }
   UndoActions().at(entry.action)(entry.args);
   MarkUndone(id);
 }
@@ -206,12 +217,13 @@ std::vector<std::string> HostGuard::UndoAll() {
 
 using PendingMap = std::map<size_t, std::pair<std::string, nlohmann::json>>;
 static void ParseRecord(const nlohmann::json& rec, JournalInfo& info, PendingMap& pending,
-                        bool& header);
+                        std::set<size_t>& applied, bool& header);
 
 JournalInfo ParseJournal(const std::string& path, const std::string& text) {
   JournalInfo info;
   info.path = path;
   PendingMap pending;
+  std::set<size_t> applied;
   std::istringstream in(text);
   bool header = false;
 
@@ -221,20 +233,21 @@ JournalInfo ParseJournal(const std::string& path, const std::string& text) {
     nlohmann::json rec = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (rec.is_discarded()) continue;  // a torn last line
     try {
-      ParseRecord(rec, info, pending, header);
+      ParseRecord(rec, info, pending, applied, header);
     } catch (const nlohmann::json::exception& e) {
       throw Error(ErrorKind::kFailure,
                   path + ":" + std::to_string(number) + ": malformed journal record: " + e.what());
     }
   }
   if (!header) throw Error(ErrorKind::kFailure, "journal " + path + " has no header line");
-  for (auto& [id, entry] : pending)
-    info.pending.push_back(std::move(entry));
+  for (auto& [id, entry] : pending) {
+    (applied.contains(id) ? info.pending : info.unconfirmed).push_back(std::move(entry));
+  }
   return info;
 }
 
 static void ParseRecord(const nlohmann::json& rec, JournalInfo& info, PendingMap& pending,
-                        bool& header) {
+                        std::set<size_t>& applied, bool& header) {
   std::string type = rec.value("type", "");
   if (type == "header") {
     header = true;
@@ -243,6 +256,8 @@ static void ParseRecord(const nlohmann::json& rec, JournalInfo& info, PendingMap
     info.owner_alive = ProcessAlive(info.pid, rec.at("start_ticks").get<unsigned long long>());
   } else if (type == "do") {
     pending[rec.at("id").get<size_t>()] = {rec.at("action").get<std::string>(), rec.at("args")};
+  } else if (type == "applied") {
+    applied.insert(rec.at("id").get<size_t>());
   } else if (type == "undone") {
     pending.erase(rec.at("id").get<size_t>());
   }
@@ -252,8 +267,15 @@ std::vector<JournalInfo> ListJournals(const std::string& dir) {
   std::vector<JournalInfo> journals;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    if (entry.path().extension() != ".journal" || entry.is_symlink()) continue;
+    if (entry.path().extension() != ".journal") continue;
     std::string path = entry.path().string();
+    if (entry.is_symlink() || !entry.is_regular_file()) {
+      JournalInfo odd;
+      odd.path = path;
+      odd.error = "not a regular file";
+      journals.push_back(std::move(odd));
+      continue;
+    }
     try {
       journals.push_back(ParseJournal(path, ReadFile(path)));
     } catch (const std::exception& e) {

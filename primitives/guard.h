@@ -3,10 +3,13 @@
 // undone in reverse order: at the end of a point or run, on an exception, on
 // SIGINT/SIGTERM, and by `isocost cleanup` after the process was killed.
 //
-// A journal is JSON lines: a header naming the owner process, then one
-// "do" record per change (its undo action and arguments) and one "undone"
-// record when a change has been reverted. Undo actions come from one table
-// (UndoActions()); each refuses to touch anything whose name lacks "isocost".
+// A journal is JSON lines: a header naming the owner process, then for each
+// change a "do" record (its undo action and arguments) written before it is
+// made, an "applied" record once it has been made, and an "undone" record
+// when it has been reverted. A change recorded but never applied (the
+// process died while making it) is not undone by `isocost cleanup`: it may
+// have failed because the thing already existed, and then is not isocost's. Undo actions come from
+// one table (UndoActions()); each refuses to touch anything whose name lacks "isocost".
 #pragma once
 
 #include <sys/types.h>
@@ -37,11 +40,10 @@ class HostGuard {
   HostGuard(const HostGuard&) = delete;
   HostGuard& operator=(const HostGuard&) = delete;
 
-  // Records a change before it is made. action must be in UndoActions().
-  Id Record(const std::string& action, nlohmann::json args);
-  // Records a change, then makes it with `change`. When `change` throws,
-  // nothing was changed, so the record is dropped (never undone: undoing
-  // it could touch what someone else made) and the error passes on.
+  // Records a change, then makes it with `change`, then records that it
+  // was made. When `change` throws, nothing was changed, so the record is
+  // dropped (never undone: undoing it could touch what someone else made)
+  // and the error passes on. action must be in UndoActions().
   template <typename F>
   Id Apply(const std::string& action, nlohmann::json args, F&& change) {
     Id id = Record(action, std::move(args));
@@ -51,6 +53,7 @@ class HostGuard {
       Forget(id);
       throw;
     }
+    MarkApplied(id);
     return id;
   }
   // Undoes one recorded change now and marks it undone.
@@ -70,9 +73,12 @@ class HostGuard {
   struct Entry {
     std::string action;
     nlohmann::json args;
+    bool applied = false;
     bool undone = false;
   };
 
+  Id Record(const std::string& action, nlohmann::json args);
+  void MarkApplied(Id id);
   void Append(const nlohmann::json& record);
   void MarkUndone(Id id);
 
@@ -106,6 +112,8 @@ struct JournalInfo {
   pid_t pid = 0;
   bool owner_alive = false;
   std::vector<std::pair<std::string, nlohmann::json>> pending;  // in recorded order
+  // Changes recorded but not confirmed made: left alone by ReplayJournal.
+  std::vector<std::pair<std::string, nlohmann::json>> unconfirmed;
   std::string error;  // why the journal could not be read; then nothing else is set
 };
 

@@ -43,8 +43,8 @@ TEST_F(GuardTest, UndoAllRevertsInReverseOrderAndRemovesTheJournal) {
   {
     HostGuard guard("run1", journals_);
     journal = guard.path();
-    guard.Record("directory", {{"path", a}});
-    guard.Record("directory", {{"path", b}});
+    guard.Apply("directory", {{"path", a}}, [] {});
+    guard.Apply("directory", {{"path", b}}, [] {});
     EXPECT_TRUE(fs::exists(journal));
     EXPECT_EQ(guard.pending(), 2u);
     EXPECT_TRUE(guard.UndoAll().empty());
@@ -58,7 +58,7 @@ TEST_F(GuardTest, DestructorUndoesWhatIsLeft) {
   std::string a = MakeOwnedDir("isocost-c");
   {
     HostGuard guard("run2", journals_);
-    guard.Record("directory", {{"path", a}});
+    guard.Apply("directory", {{"path", a}}, [] {});
   }
   EXPECT_FALSE(fs::exists(a));
 }
@@ -67,8 +67,8 @@ TEST_F(GuardTest, UndoOneMarksItUndoneInTheJournal) {
   std::string a = MakeOwnedDir("isocost-d");
   std::string keep = MakeOwnedDir("isocost-keep");
   HostGuard guard("run3", journals_);
-  auto id = guard.Record("directory", {{"path", a}});
-  auto forgotten = guard.Record("directory", {{"path", keep}});
+  auto id = guard.Apply("directory", {{"path", a}}, [] {});
+  auto forgotten = guard.Apply("directory", {{"path", keep}}, [] {});
   guard.Undo(id);
   guard.Forget(forgotten);
   EXPECT_FALSE(fs::exists(a));
@@ -83,7 +83,7 @@ TEST_F(GuardTest, UndoOneMarksItUndoneInTheJournal) {
 
 TEST_F(GuardTest, UnknownActionIsRefusedBeforeAnythingIsRecorded) {
   HostGuard guard("run4", journals_);
-  EXPECT_THROW(guard.Record("format_disk", {}), Error);
+  EXPECT_THROW(guard.Apply("format_disk", {}, [] {}), Error);
   EXPECT_EQ(guard.pending(), 0u);
 }
 
@@ -132,6 +132,7 @@ TEST_F(GuardTest, UnreadableJournalsAreReportedAndTheRestListed) {
 
 TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
   std::string a = MakeOwnedDir("isocost-e");
+  std::string unconfirmed = MakeOwnedDir("isocost-unconfirmed");
   pid_t child = fork();
   if (child == 0) _exit(0);
   unsigned long long ticks = ProcessStartTicks(child);
@@ -150,21 +151,29 @@ TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
                                         {"action", "directory"},
                                         {"args", {{"path", a}}}}
                              .dump()
-                      << "\n{\"type\": \"do\", \"id\": 1, \"act";  // torn by a crash
+                      << "\n{\"type\": \"applied\", \"id\": 0}\n"
+                      << nlohmann::json{{"type", "do"},
+                                        {"id", 1},
+                                        {"action", "directory"},
+                                        {"args", {{"path", unconfirmed}}}}
+                             .dump()
+                      << "\n{\"type\": \"do\", \"id\": 2, \"act";  // torn by a crash
 
   std::vector<JournalInfo> found = ListJournals(journals_);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_FALSE(found[0].owner_alive);
   ASSERT_EQ(found[0].pending.size(), 1u);
+  ASSERT_EQ(found[0].unconfirmed.size(), 1u);
   EXPECT_TRUE(ReplayJournal(found[0]).empty());
   EXPECT_FALSE(fs::exists(a));
+  EXPECT_TRUE(fs::exists(unconfirmed));  // may not be ours: never made for sure
   EXPECT_FALSE(fs::exists(path));
 }
 
 TEST_F(GuardTest, ReplayRefusesALiveRun) {
   std::string a = MakeOwnedDir("isocost-f");
   HostGuard guard("live", journals_);
-  guard.Record("directory", {{"path", a}});
+  guard.Apply("directory", {{"path", a}}, [] {});
 
   JournalInfo info = ParseJournal(guard.path(), ReadFile(guard.path()));
   std::vector<std::string> problems = ReplayJournal(info);
