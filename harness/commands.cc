@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -156,6 +157,9 @@ int CleanupCommand(bool dry_run) {
 
 int CompareCommand(const std::string& base, const std::string& next, const CompareOptions& options,
                    const std::string& format) {
+  if (!std::isfinite(options.threshold) || !std::isfinite(options.alpha)) {
+    throw Error(ErrorKind::kUsage, "--threshold and --alpha must be numbers");
+  }
   RunData base_run = LoadRun(base);
   RunData next_run = LoadRun(next);
   CompareReport report = Compare(base_run, next_run, options);

@@ -23,9 +23,36 @@ std::string Field(const CsvRow& row, const std::string& column) {
   return it == row.end() ? "" : it->second;
 }
 
+// Every --metric and --ignore-param must name something in one of the runs.
+void CheckNames(const RunData& base, const RunData& next, const CompareOptions& opt) {
+  std::set<std::string> metrics, params;
+  for (const RunData* run : {&base, &next}) {
+    for (const CsvRow& row : run->rows)
+      metrics.insert(Field(row, "metric"));
+    params.insert(run->param_columns.begin(), run->param_columns.end());
+  }
+  for (const std::string& m : opt.metrics) {
+    if (!metrics.contains(m)) {
+      throw Error(ErrorKind::kUsage, fmt::format("--metric {}: no such metric in either run; they "
+                                                 "have: {}",
+                                                 m, fmt::join(metrics, ", ")));
+    }
+  }
+  for (const std::string& p : opt.ignore_params) {
+    if (!params.contains(p)) {
+      throw Error(ErrorKind::kUsage, fmt::format("--ignore-param {}: no such parameter in either "
+                                                 "run; they have: {}",
+                                                 p, fmt::join(params, ", ")));
+    }
+  }
+}
+
 // Rows by "experiment|metric|params"; harness rows describe the tool, not
 // the kernel, and are left out.
-std::map<std::string, const CsvRow*> Index(const RunData& run, const CompareOptions& opt) {
+// with_config: the config's name is part of the key, for runs of suites
+// whose configs share a point.
+std::map<std::string, const CsvRow*> Index(const RunData& run, const CompareOptions& opt,
+                                           bool with_config, bool* collided = nullptr) {
   std::map<std::string, const CsvRow*> index;
   for (const CsvRow& row : run.rows) {
     std::string metric = Field(row, "metric");
@@ -36,12 +63,17 @@ std::map<std::string, const CsvRow*> Index(const RunData& run, const CompareOpti
     }
     std::string key = fmt::format("{}|{}|{}", Field(row, "experiment"), metric,
                                   ParamKey(run, row, opt.ignore_params));
-    if (!index.emplace(key, &row).second) {
-      throw Error(ErrorKind::kUsage,
-                  fmt::format("{}: two points match as '{}'; --ignore-param left out a parameter "
-                              "that tells them apart",
-                              run.dir, key));
+    if (with_config) key += " config=" + Field(row, "config");
+    if (index.emplace(key, &row).second) continue;
+    if (collided != nullptr) {
+      *collided = true;
+      continue;
     }
+    throw Error(ErrorKind::kUsage,
+                fmt::format("{}: two points match as '{}'{}", run.dir, key,
+                            opt.ignore_params.empty()
+                                ? ""
+                                : "; --ignore-param left out a parameter that tells them apart"));
   }
   return index;
 }
@@ -171,6 +203,13 @@ void Provenance(const RunData& b, const RunData& n, CompareReport& r) {
     r.flags.push_back("different machines: changes mix hardware with kernel differences");
   }
   if (differs["quick"]) r.flags.push_back("one run used --quick and the other did not");
+  for (const auto* run : {&b, &n}) {
+    std::string status = run->info.value("status", "");
+    if (!status.empty() && status != "complete") {
+      r.flags.push_back(fmt::format("{} run is {}, not complete: some of its points may be missing",
+                                    run == &b ? "base" : "new", status));
+    }
+  }
   if (b.info.empty() || n.info.empty()) {
     r.flags.push_back("run.json missing on one side: provenance unknown");
   }
@@ -203,12 +242,12 @@ std::string Sensitivity(const CompareReport& r) {
   double best = 0;
   for (const Comparison& c : r.rows) {
     if (std::isnan(c.p)) continue;
-    double lone = static_cast<double>(r.tests) * MinAchievableP(c.base.n, c.next.n);
+    double lone = std::min(1.0, static_cast<double>(r.tests) * MinAchievableP(c.base.n, c.next.n));
     best = best == 0 ? lone : std::min(best, lone);
   }
   if (best < r.options.alpha) return "";
   return fmt::format(
-      "; with this many points and repetitions a change at a single point cannot "
+      "; with this many comparisons and repetitions a change in one of them alone cannot "
       "reach significance after correction (best adjusted p {:.3g}): compare "
       "fewer points (--metric) or run more repetitions",
       best);
@@ -222,18 +261,18 @@ std::string FalseAlarmText(const CompareReport& r) {
   const CompareOptions& o = r.options;
   if (o.correction == "bh") {
     return fmt::format(
-        "{} points tested; Benjamini-Hochberg keeps the expected share of false "
+        "{} comparisons tested; Benjamini-Hochberg keeps the expected share of false "
         "alarms among the reported changes at or below {:g}",
         r.tests, o.alpha);
   }
   if (o.correction == "holm") {
     return fmt::format(
-        "{} points tested; Holm keeps the chance of any false alarm at or below "
+        "{} comparisons tested; Holm keeps the chance of any false alarm at or below "
         "{:g}",
         r.tests, o.alpha);
   }
   return fmt::format(
-      "{} points tested without correction: about {:.1f} false alarms are "
+      "{} comparisons tested without correction: about {:.1f} false alarms are "
       "expected if nothing changed",
       r.tests, static_cast<double>(r.tests) * o.alpha);
 }
@@ -299,7 +338,11 @@ CompareReport Compare(const RunData& base, const RunData& next, const CompareOpt
   r.base_dir = base.dir;
   r.new_dir = next.dir;
   r.options = opt;
-  auto b = Index(base, opt), n = Index(next, opt);
+  CheckNames(base, next, opt);
+  bool collided = false;
+  Index(base, opt, false, &collided);
+  Index(next, opt, false, &collided);
+  auto b = Index(base, opt, collided), n = Index(next, opt, collided);
 
   for (const auto& [key, row] : b) {
     auto other = n.find(key);

@@ -93,7 +93,6 @@ int main(int argc, char** argv) {
   cleanup->add_flag("--dry-run", dry_run, "only list what would be undone");
   cleanup->footer(kExitStatuses);
 
-  std::vector<std::string> pair;
   CompareOptions compare_options;
   std::string format = "text";
   auto* compare = app.add_subcommand(
@@ -101,11 +100,18 @@ int main(int argc, char** argv) {
       "Compare two runs (directories, or their results.csv or run.json). Points are matched by "
       "experiment, metric and parameters; each pair gets a two-sided Mann-Whitney U test on its "
       "repetitions, a correction for the number of points compared, and a verdict: "
-      "regression, improvement or no significant change. Exits 4 when there is a regression.");
-  compare->add_option("base", pair, "BASE run, then NEW run")->required()->expected(2);
+      "regression, improvement, no significant change, too few repetitions (no verdict) or not "
+      "comparable (a side unmeasured). Exits 4 when there is a regression.");
+  std::string base_run, new_run;
+  compare
+      ->add_option("BASE", base_run,
+                   "the run compared against (a run directory, or its "
+                   "results.csv or run.json)")
+      ->required();
+  compare->add_option("NEW", new_run, "the run judged")->required();
   compare
       ->add_option("--threshold", compare_options.threshold,
-                   "smallest relative change of the median that counts")
+                   "smallest relative change of the median that counts, as a fraction (0.1 is 10%)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 10.0));
   compare->add_option("--alpha", compare_options.alpha, "significance level after correction")
@@ -160,7 +166,7 @@ int main(int argc, char** argv) {
     if (*compare) {
       if (compare_json) format = "json";
       if (compare_markdown) format = "markdown";
-      return CompareCommand(pair[0], pair[1], compare_options, format);
+      return CompareCommand(base_run, new_run, compare_options, format);
     }
     if (*trend) return TrendCommand(trend_runs, trend_options, json);
   } catch (const Error& e) {

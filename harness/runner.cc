@@ -3,7 +3,9 @@
 #include <benchmark/benchmark.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <linux/magic.h>
 #include <spdlog/spdlog.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -57,6 +59,29 @@ class CapturingReporter : public benchmark::JSONReporter {
   std::ostringstream json_, errors_;
   std::vector<Run> runs_;
 };
+
+// Refuses an output directory that is a symbolic link (root would write
+// wherever it points) or lies on a kernel file system (proc, sysfs,
+// cgroupfs, tracefs), where creating a directory changes the host.
+void CheckOutputPlace(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_symlink(dir, ec)) {
+    throw Error(ErrorKind::kUsage, "output directory " + dir + " is a symbolic link");
+  }
+  fs::path probe = fs::absolute(dir, ec);
+  while (!probe.empty() && !fs::exists(probe, ec))
+    probe = probe.parent_path();
+  struct statfs st {};
+  if (statfs(probe.c_str(), &st) != 0) return;
+  for (long magic : {PROC_SUPER_MAGIC, SYSFS_MAGIC, CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC,
+                     TRACEFS_MAGIC, DEBUGFS_MAGIC}) {
+    if (st.f_type == magic) {
+      throw Error(ErrorKind::kUsage,
+                  "output directory " + dir + " is on a kernel file system; choose another");
+    }
+  }
+}
 
 // A benchmark name without the budget Google Benchmark writes into it
 // (min_time, iterations, repeats), which differs between rounds.
@@ -220,6 +245,7 @@ void Run::Start() {
                                                 UtcNow("{:%Y%m%dT%H%M%SZ}"), options_.name)
                                   : options_.out_dir;
   std::error_code ec;
+  CheckOutputPlace(dir_);
   if (std::filesystem::exists(dir_, ec) && !std::filesystem::is_directory(dir_, ec)) {
     throw Error(ErrorKind::kUsage, "output path " + dir_ + " exists and is not a directory");
   }
@@ -233,6 +259,9 @@ void Run::Start() {
     throw Error(ErrorKind::kUsage, std::string(e.what()) + "; choose another with --out");
   }
   dir_ = std::filesystem::canonical(dir_).string();
+  if (access(dir_.c_str(), W_OK) != 0) {
+    throw Error(ErrorKind::kUsage, "output directory " + dir_ + " is not writable");
+  }
 
   host_ = CollectHostFacts();
   InstallInterruptHandlers();
@@ -542,6 +571,14 @@ int Run::Execute() {
     spdlog::warn("interrupted by signal {}; undoing the changes made so far", InterruptSignal());
   }
   if (failed_ && status != "interrupted") status = "failed";
+  for (size_t i = 1; i < results_.size(); ++i) {
+    PointResult& r = results_[i];
+    bool measured = !r.metrics.empty() && !r.metrics.front().per_repetition.empty();
+    if (r.status == "ok" && !measured) {
+      r.status = "not measured";
+      r.note = "the run was " + status + " before this point was measured";
+    }
+  }
   Write(status);
 
   std::vector<std::string> problems = guard_->UndoAll();

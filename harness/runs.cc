@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
+#include <stdexcept>
 
 #include "primitives/error.h"
 #include "primitives/fs.h"
@@ -31,7 +34,34 @@ Error BadInput(const std::string& message) {
   return Error(ErrorKind::kUsage, message);
 }
 
+inline constexpr uintmax_t kMaxRunFileBytes = uintmax_t{64} << 20;
+
+// A run's file, if it is a regular file of sane size (never a FIFO or a
+// device that would never end).
+std::string ReadBounded(const std::string& file, const std::string& given) {
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) {
+    throw BadInput(
+        fmt::format("cannot read {}: not a regular file; is {} an isocost run?", file, given));
+  }
+  if (fs::file_size(file, ec) > kMaxRunFileBytes) {
+    throw BadInput(fmt::format("{}: larger than {} bytes", file, kMaxRunFileBytes));
+  }
+  return ReadFile(file);
+}
+
 }  // namespace
+
+// Every repetition value is a finite number.
+static void CheckValues(const RunData& run, const std::string& file) {
+  for (size_t i = 0; i < run.rows.size(); ++i) {
+    try {
+      RepetitionValues(run.rows[i]);
+    } catch (const std::exception& e) {
+      throw BadInput(fmt::format("{}: record {}: repetition_values: {}", file, i + 2, e.what()));
+    }
+  }
+}
 
 const std::vector<std::string>& ResultColumns() {
   static const std::vector<std::string> kColumns = {
@@ -80,12 +110,12 @@ RunData LoadRun(const std::string& path) {
   if (!fs::exists(p, ec)) throw BadInput("no such run: " + path);
   fs::path dir = fs::is_directory(p, ec) ? p : p.parent_path();
   run.dir = (dir.empty() ? fs::path(".") : dir).string();
-  std::string csv_path = fmt::format("{}/results.csv", run.dir);
+  // A .csv named on the command line is read as it is; otherwise the run's.
+  std::string csv_path =
+      p.extension() == ".csv" ? p.string() : fmt::format("{}/results.csv", run.dir);
 
-  auto text = TryReadFile(csv_path);
-  if (!text) throw BadInput(fmt::format("cannot read {}: is {} an isocost run?", csv_path, path));
   std::vector<std::string> header;
-  run.rows = ParseCsv(*text, csv_path, &header);
+  run.rows = ParseCsv(ReadBounded(csv_path, path), csv_path, &header);
   for (const std::string& column : ResultColumns()) {
     if (column == "better") continue;  // absent from early runs
     if (std::find(header.begin(), header.end(), column) == header.end()) {
@@ -100,10 +130,13 @@ RunData LoadRun(const std::string& path) {
     }
   }
 
+  CheckValues(run, csv_path);
+
   run.info = nlohmann::json::object();
-  if (auto json = TryReadFile(run.dir + "/run.json")) {
-    run.info = nlohmann::json::parse(*json, nullptr, false);
-    if (run.info.is_discarded()) throw BadInput(run.dir + "/run.json: malformed JSON");
+  std::string json_path = run.dir + "/run.json";
+  if (fs::exists(json_path, ec)) {
+    run.info = nlohmann::json::parse(ReadBounded(json_path, path), nullptr, false);
+    if (!run.info.is_object()) throw BadInput(json_path + ": malformed JSON");
   }
   return run;
 }
@@ -139,7 +172,12 @@ std::vector<double> RepetitionValues(const CsvRow& row) {
   if (it == row.end()) return values;
   std::stringstream in(it->second);
   for (std::string item; std::getline(in, item, ';');) {
-    if (!item.empty()) values.push_back(std::stod(item));
+    double v = 0;
+    auto [end, err] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (err != std::errc() || end != item.data() + item.size() || !std::isfinite(v)) {
+      throw std::invalid_argument("'" + item + "' is not a finite number");
+    }
+    values.push_back(v);
   }
   return values;
 }

@@ -37,7 +37,8 @@ const std::vector<std::string>& ResultColumns();
 // order, leaving out those in `ignore`.
 std::string ParamKey(const RunData& run, const CsvRow& row, const std::vector<std::string>& ignore);
 
-// Per-repetition values of a row ("1.5;2;3").
+// Per-repetition values of a row ("1.5;2;3"); throws std::invalid_argument
+// for anything but finite decimal numbers (LoadRun has checked every row).
 std::vector<double> RepetitionValues(const CsvRow& row);
 
 }  // namespace isocost

@@ -39,6 +39,7 @@ std::string Info(const RunData& run, const char* section, const char* key) {
 
 bool Selected(const CsvRow& row, const TrendOptions& o) {
   if (row.at("experiment") == "harness" || row.at("status") != "ok") return false;
+  if (RepetitionValues(row).empty()) return false;
   if (!o.experiment.empty() && row.at("experiment") != o.experiment) return false;
   return o.metric.empty() || row.at("metric") == o.metric;
 }
@@ -85,10 +86,13 @@ nlohmann::json Trend(const std::vector<std::string>& paths, const TrendOptions& 
     for (const CsvRow& row : runs[i].rows) {
       if (!Selected(row, o)) continue;
       std::string params = ParamKey(runs[i], row, {});
-      std::string key = row.at("experiment") + "|" + row.at("metric") + "|" + params;
+      // The config is part of the key: a suite's configs may share a point.
+      std::string key =
+          row.at("experiment") + "|" + row.at("metric") + "|" + params + "|" + row.at("config");
       if (!series.contains(key)) {
         order.push_back(key);
         series[key] = {{"experiment", row.at("experiment")},
+                       {"config", row.at("config")},
                        {"metric", row.at("metric")},
                        {"unit", row.at("unit")},
                        {"params", params},

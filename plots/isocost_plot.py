@@ -37,7 +37,7 @@ FIXED_COLUMNS = (
 # Fixed columns that early results.csv files lack; they read as empty.
 OPTIONAL_COLUMNS = ("better",)
 FLOAT_COLUMNS = ("value", "median", "mean", "stddev", "cv", "min", "max")
-STATUSES = ("ok", "unsupported", "failed")
+STATUSES = ("ok", "unsupported", "failed", "not measured")
 
 # Time units a results.csv may use, in nanoseconds, and the scales they are shown in.
 TIME_UNITS_NS = {"ns": 1.0, "us": 1e3, "µs": 1e3, "ms": 1e6, "s": 1e9}

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "harness/trend.h"
 #include "primitives/error.h"
@@ -184,6 +185,40 @@ TEST(Compare, FlagsDifferentVersionsAndMachines) {
   EXPECT_EQ(flags.find("different configs"), std::string::npos) << flags;
 }
 
+TEST(Compare, ASuiteWhoseConfigsShareAPointMatchesByConfig) {
+  auto row = [](const std::string& config, const std::string& values) {
+    CsvRow r = Row("ops_per_s", "ops/s", "higher", "1", values);
+    r["config"] = config;
+    return r;
+  };
+  RunData a = MakeRun({row("sa", kLow), row("sb", kHigh)});
+  RunData b = MakeRun({row("sa", kLow), row("sb", kHigh)});
+  CompareReport r = Compare(a, b, {});
+  ASSERT_EQ(r.rows.size(), 2u);
+  for (const Comparison& c : r.rows)
+    EXPECT_EQ(c.verdict, "no significant change");
+}
+
+TEST(Compare, UnknownMetricOrParameterIsAUsageError) {
+  RunData a = MakeRun({Row("ops_per_s", "ops/s", "higher", "1", kLow)});
+  try {
+    Compare(a, a, Options([](auto& o) { o.metrics = {"bogus"}; }));
+    FAIL() << "an unknown metric was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kUsage);
+    EXPECT_NE(std::string(e.what()).find("ops_per_s"), std::string::npos);  // what there is
+  }
+  EXPECT_THROW(Compare(a, a, Options([](auto& o) { o.ignore_params = {"bogus"}; })), Error);
+}
+
+TEST(Compare, AnIncompleteRunIsFlagged) {
+  RunData a = MakeRun({Row("ops_per_s", "ops/s", "higher", "1", kLow)});
+  RunData b = a;
+  b.info["status"] = "interrupted";
+  std::string flags = nlohmann::json(Compare(a, b, {}).flags).dump();
+  EXPECT_NE(flags.find("new run is interrupted"), std::string::npos) << flags;
+}
+
 TEST(Compare, ReportsRenderEveryRow) {
   CompareReport r = Compare(MakeRun({Row("ops_per_s", "ops/s", "higher", "1", kHigh)}),
                             MakeRun({Row("ops_per_s", "ops/s", "higher", "1", kLow)}), {});
@@ -192,6 +227,14 @@ TEST(Compare, ReportsRenderEveryRow) {
   nlohmann::json j = ReportJson(r);
   EXPECT_EQ(j["regressions"], 1);
   EXPECT_EQ(j["comparisons"][0]["new"]["n"], 5);
+}
+
+TEST(Csv, RepetitionValuesMustBeFiniteNumbers) {
+  EXPECT_EQ(RepetitionValues({{"repetition_values", "1.5;2;3e2"}}),
+            (std::vector<double>{1.5, 2, 300}));
+  for (const char* bad : {"abc", "1;inf", "nan", "1x", "1e999", "1;;2"}) {
+    EXPECT_THROW(RepetitionValues({{"repetition_values", bad}}), std::invalid_argument) << bad;
+  }
 }
 
 TEST(Csv, ParsesQuotedFieldsAndRejectsBrokenOnes) {
