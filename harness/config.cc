@@ -347,9 +347,10 @@ std::optional<std::string> CheckedName(Checker& c, const YAML::Node& node, const
   auto allowed = [](char ch) {
     return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
   };
-  if (name &&
-      (name->empty() || name->size() > 100 || !std::all_of(name->begin(), name->end(), allowed))) {
-    c.Problem(node, key, "use 1 to 100 letters, digits, '.', '_' and '-'");
+  bool dots = name && name->find_first_not_of('.') == std::string::npos;  // ".", ".."
+  if (name && (name->empty() || dots || name->size() > 100 ||
+               !std::all_of(name->begin(), name->end(), allowed))) {
+    c.Problem(node, key, "use 1 to 100 letters, digits, '.', '_' and '-', not dots alone");
     return std::nullopt;
   }
   return name;

@@ -133,6 +133,7 @@ TEST(Config, IntegersArePlainDecimal) {
 
 TEST(Config, NameIsUsableInAPath) {
   EXPECT_EQ(OnlyProblem("experiment: cgroup\nname: ../x\n").key, "name");
+  EXPECT_EQ(OnlyProblem("experiment: cgroup\nname: ..\n").key, "name");
   EXPECT_EQ(OnlyProblem("experiment: cgroup\nname: " + std::string(100000, 'a') + "\n").key,
             "name");
 }
