@@ -15,6 +15,7 @@
 #include "harness/runner.h"
 #include "harness/trend.h"
 #include "primitives/guard.h"
+#include "primitives/host.h"
 
 namespace isocost {
 namespace {
@@ -117,6 +118,10 @@ int CleanupCommand(bool dry_run) {
   if (geteuid() != 0) {
     throw Error(ErrorKind::kUnsupported,
                 "isocost cleanup needs root: the journals and the changes they list are root's");
+  }
+  if (!HaveCapability("cap_sys_admin") || !HaveCapability("cap_dac_override")) {
+    throw Error(ErrorKind::kUnsupported,
+                "isocost cleanup needs CAP_SYS_ADMIN and CAP_DAC_OVERRIDE to undo host changes");
   }
   std::vector<JournalInfo> journals = ListJournals();
   if (journals.empty()) {

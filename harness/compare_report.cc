@@ -15,6 +15,20 @@ nlohmann::json Number(double v) {
   return std::isnan(v) ? nlohmann::json() : nlohmann::json(v);
 }
 
+// A Markdown table cell: '|' escaped, line breaks flattened.
+std::string Cell(const std::string& s) {
+  std::string out;
+  for (char ch : s) {
+    if (ch == '|')
+      out += "\\|";
+    else if (ch == '\n' || ch == '\r')
+      out += ' ';
+    else
+      out += ch;
+  }
+  return out;
+}
+
 std::string Num(double v) {
   return std::isnan(v) ? "-" : fmt::format("{:.4g}", v);
 }
@@ -162,8 +176,8 @@ std::string ReportMarkdown(const CompareReport& r) {
     auto [k, unit] = Scale(c);
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                        c.verdict == "regression" ? "**regression**" : c.verdict, Change(c.change),
-                       Spread(c.base, k), Spread(c.next, k), unit, Num(c.p_adjusted), c.experiment,
-                       c.metric, c.label);
+                       Spread(c.base, k), Spread(c.next, k), Cell(unit), Num(c.p_adjusted),
+                       Cell(c.experiment), Cell(c.metric), Cell(c.label));
   }
   for (const std::string& k : r.only_in_base)
     out += "\nonly in base: `" + k + "`";

@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i)
     run_options.command_line.push_back(argv[i]);
 
-  try {
+  auto dispatch = [&]() -> int {
     if (*run) return RunCommand(configs, run_options);
     if (*validate) return ValidateCommand(configs);
     if (*list) return ListCommand(json);
@@ -169,6 +169,13 @@ int main(int argc, char** argv) {
       return CompareCommand(base_run, new_run, compare_options, format);
     }
     if (*trend) return TrendCommand(trend_runs, trend_options, json);
+    return kExitUsage;
+  };
+
+  // Only main decides to exit; a result that could not be written is a failure.
+  int status = kExitUsage;
+  try {
+    status = dispatch();
   } catch (const Error& e) {
     spdlog::error("{}", e.what());
     return ExitStatusFor(e.kind());
@@ -176,5 +183,9 @@ int main(int argc, char** argv) {
     spdlog::error("{}", e.what());
     return kExitFailure;
   }
-  return kExitUsage;
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    spdlog::error("writing to standard output failed");
+    return kExitFailure;
+  }
+  return status;
 }

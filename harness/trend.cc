@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <map>
+#include <tuple>
 
 #include "harness/runs.h"
 #include "harness/stats.h"
@@ -13,20 +15,31 @@
 namespace isocost {
 namespace {
 
-std::vector<long> VersionParts(const std::string& s) {
+std::vector<long> Numbers(const std::string& s) {
   std::vector<long> parts;
   for (size_t i = 0; i < s.size();) {
     if (!std::isdigit(static_cast<unsigned char>(s[i]))) {
       ++i;
       continue;
     }
-    size_t end = i;
-    while (end < s.size() && std::isdigit(static_cast<unsigned char>(s[end])))
-      ++end;
-    parts.push_back(std::stol(s.substr(i, end - i)));
+    size_t end = std::min(s.find_first_not_of("0123456789", i), s.size());
+    parts.push_back(std::stol(s.substr(i, std::min<size_t>(end - i, 15))));
     i = end;
   }
   return parts;
+}
+
+// A release as (version numbers, release candidate, the rest's numbers):
+// 6.18.0-rc7 comes before 6.18.0, which has no candidate.
+std::tuple<std::vector<long>, long, std::vector<long>> VersionParts(const std::string& s) {
+  size_t end = std::min(s.find_first_not_of("0123456789."), s.size());
+  std::string rest = s.substr(end);
+  long rc = std::numeric_limits<long>::max();
+  if (rest.rfind("-rc", 0) == 0) {
+    std::vector<long> n = Numbers(rest.substr(3, rest.find_first_not_of("0123456789", 3) - 3));
+    if (!n.empty()) rc = n.front();
+  }
+  return {Numbers(s.substr(0, end)), rc, Numbers(rest)};
 }
 
 std::string Info(const RunData& run, const char* section, const char* key) {

@@ -224,6 +224,8 @@ TEST(Compare, ReportsRenderEveryRow) {
                             MakeRun({Row("ops_per_s", "ops/s", "higher", "1", kLow)}), {});
   EXPECT_NE(ReportText(r).find("regression"), std::string::npos);
   EXPECT_NE(ReportMarkdown(r).find("| **regression** |"), std::string::npos);
+  r.rows[0].label = "a=x|y";
+  EXPECT_NE(ReportMarkdown(r).find("a=x\\|y"), std::string::npos);
   nlohmann::json j = ReportJson(r);
   EXPECT_EQ(j["regressions"], 1);
   EXPECT_EQ(j["comparisons"][0]["new"]["n"], 5);
@@ -251,6 +253,9 @@ TEST(Trend, KernelReleasesOrderNumerically) {
   EXPECT_TRUE(KernelOlder("6.10", "6.18.44-fc-v1147"));
   EXPECT_TRUE(KernelOlder("5.15.0-91-generic", "6.1.0"));
   EXPECT_FALSE(KernelOlder("6.18", "6.9"));
+  EXPECT_TRUE(KernelOlder("6.18.0-rc7", "6.18.0"));  // a candidate before its release
+  EXPECT_TRUE(KernelOlder("6.18.0-rc2", "6.18.0-rc10"));
+  EXPECT_TRUE(KernelOlder("6.18.0", "6.18.1-rc1"));
 }
 
 TEST(Trend, OrdersRunsByKernelAndKeepsGaps) {
