@@ -190,6 +190,12 @@ class Run {
   void AddPoints();
   void RunRounds();
   void MeasureOnce(Pending& p, int round);
+  struct Fresh {
+    std::vector<benchmark::BenchmarkReporter::Run> gb;
+    std::unique_ptr<PointRun> point;  // finished; holds the samples
+  };
+  Fresh RunFresh(const ExperimentConfig& cfg, const Point& p, const Budget& budget,
+                 nlohmann::json& gbench, int round, int total);
   void FlagDisturbed(const Pending& p, PointResult& result);
   void Progress(const ExperimentConfig& cfg, const Point& p, int round);
   void CheckOverhead();
@@ -368,6 +374,33 @@ void Run::AddPoints() {
 
 // One repetition of one point: the host prepared, one Google Benchmark run
 // (the first round also finds the iteration count), the host restored.
+// One Google Benchmark run of a point on freshly prepared host state, the
+// state removed again and no helper left behind.
+Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budget& budget,
+                         nlohmann::json& gbench, int round, int total) {
+  auto point = std::make_unique<PointRun>(cfg.experiment->make(p, *guard_),
+                                          static_cast<int>(p.Int("threads")));
+  std::vector<benchmark::BenchmarkReporter::Run> gb;
+  std::exception_ptr failure;
+  try {
+    gb = RunOnePoint(BenchmarkName(cfg, p), *point, budget, gbench, round, total);
+    point->Finish();
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  int strays = KillChildren();
+  if (failure) std::rethrow_exception(failure);
+  if (point->error()) throw Error(ErrorKind::kFailure, *point->error());
+  if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
+  if (strays > 0) {
+    throw Error(ErrorKind::kFailure, "helper processes outlived the point (killed now)");
+  }
+  return {std::move(gb), std::move(point)};
+}
+
+// One repetition of one point. Before the first, a throwaway run finds the
+// iteration count that fills the time budget (Google Benchmark's own
+// estimate), so that every reported repetition starts on fresh state.
 void Run::MeasureOnce(Pending& pending, int round) {
   const ExperimentConfig& cfg = *pending.cfg;
   const Point& p = results_[pending.result].point;
@@ -375,33 +408,29 @@ void Run::MeasureOnce(Pending& pending, int round) {
   Budget budget = BudgetOf(cfg);
   int total = budget.repetitions;
   budget.repetitions = 1;
+
+  if (budget.iterations == 0 && pending.iterations_per_thread == 0) {
+    nlohmann::json discarded = {{"benchmarks", nlohmann::json::array()}};
+    Fresh estimate = RunFresh(cfg, p, budget, discarded, 0, 0);
+    if (estimate.gb.size() != 1) throw Error(ErrorKind::kFailure, "estimating the iteration count");
+    pending.iterations_per_thread = std::max<int64_t>(1, estimate.gb.front().iterations / threads);
+  }
   if (pending.iterations_per_thread > 0) budget.iterations = pending.iterations_per_thread;
 
-  PointRun point(cfg.experiment->make(p, *guard_), threads);
   CpuSnapshot before = TakeCpuSnapshot();
-  auto gb = RunOnePoint(BenchmarkName(cfg, p), point, budget, gbench_, round, total);
+  auto [gb, point] = RunFresh(cfg, p, budget, gbench_, round, total);
   CpuSnapshot after = TakeCpuSnapshot();
-  point.Finish();
-
-  if (KillChildren() > 0) {
-    throw Error(ErrorKind::kFailure, "helper processes outlived the point (killed now)");
-  }
-  if (point.error()) throw Error(ErrorKind::kFailure, *point.error());
-  if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");
-  if (point.runs().empty() || gb.size() != 1) {
+  if (point->runs().empty() || gb.size() != 1) {
     throw Error(ErrorKind::kFailure, fmt::format("expected one repetition, got {} runs and {} "
                                                  "reports",
-                                                 point.runs().size(), gb.size()));
+                                                 point->runs().size(), gb.size()));
   }
-  pending.samples.push_back(point.runs().back());
+  pending.samples.push_back(point->runs().back());
   pending.gb.push_back(gb.front());
   // Summed over the repetitions: CPU time is counted in clock ticks (10 ms),
   // too coarse to judge one short repetition alone.
   pending.cpu_before.push_back(before);
   pending.cpu_after.push_back(after);
-  if (pending.iterations_per_thread == 0) {
-    pending.iterations_per_thread = std::max<int64_t>(1, gb.front().iterations / threads);
-  }
 }
 
 // Marks a point whose repetitions other work disturbed, or that measured
@@ -453,9 +482,12 @@ void Run::RunRounds() {
       try {
         MeasureOnce(pending, round);
         FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, result);
-        FlagDisturbed(pending, result);
-      } catch (const Error& e) {
-        if (e.kind() == ErrorKind::kInterrupted || Interrupted()) {
+        if (static_cast<int>(pending.samples.size()) == BudgetOf(*pending.cfg).repetitions) {
+          FlagDisturbed(pending, result);  // judged over all its repetitions
+        }
+      } catch (const std::exception& e) {
+        auto* error = dynamic_cast<const Error*>(&e);
+        if ((error && error->kind() == ErrorKind::kInterrupted) || Interrupted()) {
           throw Error(ErrorKind::kInterrupted, "interrupted");
         }
         result.status = "failed";
@@ -585,8 +617,9 @@ int Run::Execute() {
   for (const std::string& p : problems)
     spdlog::error("restoring the host: {}", p);
   std::printf("%s\n", dir_.c_str());
+  if (!problems.empty()) return kExitFailure;  // the host is not fully restored
   if (status == "interrupted") return kExitInterrupted;
-  if (failed_ || !problems.empty()) return kExitFailure;
+  if (failed_) return kExitFailure;
   bool any_ok = false;
   for (const PointResult& r : results_)
     any_ok |= r.experiment != "harness" && r.status == "ok";

@@ -11,11 +11,14 @@
 #include "primitives/cgroup.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <exception>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "microbench/experiments.h"
@@ -49,6 +52,14 @@ void CloseFds(Cgroup& cg) {
   cg.procs_fds.clear();
   if (cg.dir_fd >= 0) close(cg.dir_fd);
   cg.dir_fd = -1;
+}
+
+// Kills and reaps a child whose operation failed.
+void Discard(ParkedChild& child) {
+  kill(child.pid, SIGKILL);
+  if (child.release_fd >= 0) close(child.release_fd);
+  child.release_fd = -1;
+  Reap(child.pid);
 }
 
 void CheckExit(pid_t pid, int status) {
@@ -111,9 +122,17 @@ class CgroupWorkload : public Workload {
     pool_.clear();
     free_.clear();
     tops_.clear();
-    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id)
-      guard_.Undo(*id);
+    // Every undo is tried; the first problem is reported after the rest.
+    std::exception_ptr first;
+    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id) {
+      try {
+        guard_.Undo(*id);
+      } catch (...) {
+        if (!first) first = std::current_exception();
+      }
+    }
     undo_.clear();
+    if (first) std::rethrow_exception(first);
   }
 
  private:
@@ -147,7 +166,7 @@ class CgroupWorkload : public Workload {
   std::string MakeTop(const std::string& root, const std::string& name) {
     std::string top = root + "/" + name;
     undo_.push_back(guard_.Apply("cgroup_tree", {{"path", top}}, [&] { MakeCgroup(top); }));
-    if (auto cpus = TryReadFile(top + "/cpuset.cpus")) {
+    if (auto cpus = v2_ ? std::nullopt : TryReadFile(top + "/cpuset.cpus")) {
       // v1 cpuset: children need cpus and mems before a task may join.
       WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));
       WriteExistingFile(top + "/cpuset.mems", Trim(ReadFile(root + "/cpuset.mems")));
@@ -177,11 +196,11 @@ class CgroupWorkload : public Workload {
 
   void MakePool() {
     for (int i = 0; i < pool_size_; ++i) {
-      Cgroup cg = MakeIn("pool-" + std::to_string(i));
+      pool_.push_back(MakeIn("pool-" + std::to_string(i)));  // its fds closed by Release
+      Cgroup& cg = pool_.back();
       for (const std::string& dir : cg.dirs)
         cg.procs_fds.push_back(OpenCgroupProcs(dir));
       if (v2_) cg.dir_fd = OpenCgroupDir(cg.dirs.front());
-      pool_.push_back(std::move(cg));
       free_.push_back(static_cast<size_t>(i));
     }
   }
@@ -219,12 +238,11 @@ class CgroupWorkload : public Workload {
     try {
       for (size_t i = 0; i < cg.dirs.size(); ++i)
         Attach(cg, i, child.pid);
-    } catch (...) {
       isocost::Release(child);
-      Reap(child.pid);
+    } catch (...) {
+      Discard(child);
       throw;
     }
-    isocost::Release(child);
     CheckExit(child.pid, Reap(child.pid));
   }
 

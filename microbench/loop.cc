@@ -19,10 +19,17 @@ PointRun::~PointRun() {
 }
 
 void PointRun::EnsurePrepared() {
+  // call_once would run Prepare again in the next thread after a throw;
+  // Prepare runs once, and its error reaches every thread.
   std::call_once(prepare_once_, [this] {
     prepared_ = true;  // Release must run even after a failed Prepare
-    workload_->Prepare(threads_);
+    try {
+      workload_->Prepare(threads_);
+    } catch (...) {
+      prepare_error_ = std::current_exception();
+    }
   });
+  if (prepare_error_) std::rethrow_exception(prepare_error_);
 }
 
 void PointRun::Finish() {
@@ -32,10 +39,10 @@ void PointRun::Finish() {
 }
 
 void PointRun::AddThreadSamples(std::vector<int64_t>&& latencies,
-                                const std::array<uint64_t, kMaxCounters>& counters,
-                                bool truncated) {
+                                const std::array<uint64_t, kMaxCounters>& counters, bool truncated,
+                                int64_t operations) {
   std::lock_guard lock(mu_);
-  current_.operations += static_cast<int64_t>(latencies.size());
+  current_.operations += operations;
   current_.latencies_ns.insert(current_.latencies_ns.end(), latencies.begin(), latencies.end());
   for (size_t i = 0; i < kMaxCounters; ++i)
     current_.counters[i] += counters[i];
@@ -93,7 +100,8 @@ void TimedLoop(benchmark::State& state, PointRun* point) {
     }
   }
   state.SetItemsProcessed(state.iterations());
-  point->AddThreadSamples(std::move(latencies), counters, truncated);
+  point->AddThreadSamples(std::move(latencies), counters, truncated,
+                          static_cast<int64_t>(state.iterations()));
 }
 
 }  // namespace
@@ -106,7 +114,7 @@ void MeasureLoop(benchmark::State& state, PointRun* point) {
   } catch (const std::exception& e) {
     point->SetError(std::string("measuring: ") + e.what());
     if (!state.error_occurred()) state.SkipWithError("measuring failed");
-    point->AddThreadSamples({}, {}, false);
+    point->AddThreadSamples({}, {}, false, 0);
   }
 }
 

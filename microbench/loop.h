@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,8 +47,11 @@ class PointRun {
   // Releases the workload if it was prepared. Throws what Release throws.
   void Finish();
 
+  // One thread's share of a run: its latency samples (capped), counters,
+  // and how many operations it did.
   void AddThreadSamples(std::vector<int64_t>&& latencies,
-                        const std::array<uint64_t, kMaxCounters>& counters, bool truncated);
+                        const std::array<uint64_t, kMaxCounters>& counters, bool truncated,
+                        int64_t operations);
   void SetError(const std::string& message);
 
   // The completed runs; the last `repetitions` are the reported ones (the
@@ -61,6 +65,7 @@ class PointRun {
   std::unique_ptr<Workload> workload_;
   int threads_;
   std::once_flag prepare_once_;
+  std::exception_ptr prepare_error_;
   bool prepared_ = false;
   std::mutex mu_;
   RunSamples current_;

@@ -47,8 +47,9 @@ class StopSignalsBlocked {
   sigset_t old_;
 };
 
-[[noreturn]] void ChildParked(int read_fd, pid_t parent) {
+[[noreturn]] void ChildParked(int read_fd, int write_fd, pid_t parent) {
   char byte;
+  close(write_fd);  // so that the parent's closing it alone means EOF
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if (getppid() != parent) _exit(1);
   while (read(read_fd, &byte, 1) < 0 && errno == EINTR) {
@@ -70,7 +71,7 @@ ParkedChild SpawnParked() {
     StopSignalsBlocked blocked;
     pid = Clone3(&args);
     if (pid < 0 && errno == ENOSYS) pid = fork();
-    if (pid == 0) ChildParked(fds[0], parent);
+    if (pid == 0) ChildParked(fds[0], fds[1], parent);
   }
 
   int err = errno;
