@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "harness/compare.h"
 #include "harness/config.h"
@@ -127,6 +128,15 @@ int CleanupCommand(bool dry_run) {
   if (journals.empty()) {
     fmt::print("nothing to clean up: no journals in {}\n", kJournalDir);
     return kExitOk;
+  }
+  // Undoing while a run is starting could undo what it relies on (a cgroup2
+  // controller it found enabled): undo only while holding the run lock.
+  std::unique_ptr<RunLock> lock;
+  try {
+    if (!dry_run) lock = std::make_unique<RunLock>();
+  } catch (const Error& e) {
+    fmt::print("{}: nothing is undone now; run isocost cleanup again after it\n", e.what());
+    dry_run = true;
   }
   int status = kExitOk;
   for (const JournalInfo& j : journals) {

@@ -125,10 +125,16 @@ HostGuard::HostGuard(const std::string& run_id, const std::string& dir)
   if (fd_ < 0) ThrowErrno("creating journal " + path_);
 
   pid_t pid = getpid();
-  Append({{"type", "header"},
-          {"run_id", run_id},
-          {"pid", pid},
-          {"start_ticks", ProcessStartTicks(pid)}});
+  try {
+    Append({{"type", "header"},
+            {"run_id", run_id},
+            {"pid", pid},
+            {"start_ticks", ProcessStartTicks(pid)}});
+  } catch (...) {
+    close(fd_);
+    unlink(path_.c_str());
+    throw;
+  }
 }
 
 HostGuard::~HostGuard() {
@@ -241,6 +247,7 @@ JournalInfo ParseJournal(const std::string& path, const std::string& text) {
   }
   if (!header) throw Error(ErrorKind::kFailure, "journal " + path + " has no header line");
   for (auto& [id, entry] : pending) {
+    if (applied.contains(id)) info.pending_ids.push_back(id);
     (applied.contains(id) ? info.pending : info.unconfirmed).push_back(std::move(entry));
   }
   return info;
@@ -294,17 +301,28 @@ std::vector<std::string> ReplayJournal(const JournalInfo& journal) {
     return {"run " + journal.run_id + " (pid " + std::to_string(journal.pid) +
             ") is still running; its changes are left alone"};
   }
-  for (auto it = journal.pending.rbegin(); it != journal.pending.rend(); ++it) {
+  int fd = open(journal.path.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return {"opening journal " + journal.path + ": " + std::strerror(errno)};
+
+  for (size_t i = journal.pending.size(); i-- > 0;) {
+    const auto& [name, args] = journal.pending[i];
     try {
-      auto action = UndoActions().find(it->first);
+      auto action = UndoActions().find(name);
       if (action == UndoActions().end()) {
-        throw Error(ErrorKind::kFailure, "unknown undo action '" + it->first + "'");
+        throw Error(ErrorKind::kFailure, "unknown undo action '" + name + "'");
       }
-      action->second(it->second);
+      action->second(args);
+      std::string line =
+          nlohmann::json{{"type", "undone"}, {"id", journal.pending_ids.at(i)}}.dump() + "\n";
+      if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) ||
+          fdatasync(fd) != 0) {
+        ThrowErrno("recording an undo in " + journal.path);
+      }
     } catch (const std::exception& e) {
       problems.push_back(e.what());
     }
   }
+  close(fd);
   if (problems.empty() && unlink(journal.path.c_str()) != 0 && errno != ENOENT) {
     problems.push_back("removing journal " + journal.path + ": " + std::strerror(errno));
   }

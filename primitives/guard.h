@@ -112,6 +112,7 @@ struct JournalInfo {
   pid_t pid = 0;
   bool owner_alive = false;
   std::vector<std::pair<std::string, nlohmann::json>> pending;  // in recorded order
+  std::vector<size_t> pending_ids;  // their ids in the journal, in the same order
   // Changes recorded but not confirmed made: left alone by ReplayJournal.
   std::vector<std::pair<std::string, nlohmann::json>> unconfirmed;
   std::string error;  // why the journal could not be read; then nothing else is set
@@ -123,8 +124,9 @@ JournalInfo ParseJournal(const std::string& path, const std::string& text);
 // Every journal in dir; one that cannot be read or parsed comes back with
 // its error set, so that the others can still be cleaned up.
 std::vector<JournalInfo> ListJournals(const std::string& dir = kJournalDir);
-// Undoes a dead run's pending changes in reverse order and removes its
-// journal when all succeeded. Returns the problems met.
+// Undoes a dead run's pending changes in reverse order, appending an
+// "undone" record after each (so a retry never repeats one), and removes
+// its journal when all succeeded. Returns the problems met.
 std::vector<std::string> ReplayJournal(const JournalInfo& journal);
 
 // Whether process pid is alive and started at start_ticks (field 22 of

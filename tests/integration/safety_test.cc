@@ -28,14 +28,16 @@ budget: {min_time_s: 2}
 
 // Processes running the isocost binary (a run and the children it forks).
 std::vector<pid_t> IsocostProcesses() {
+  static const std::string kBinary = std::filesystem::canonical(ISOCOST_BIN).string();
   std::vector<pid_t> found;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
     std::string name = e.path().filename().string();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
     std::error_code link_ec;
-    auto exe = std::filesystem::read_symlink(e.path() / "exe", link_ec);
-    if (!link_ec && exe == std::filesystem::path(ISOCOST_BIN)) found.push_back(std::stoi(name));
+    std::string exe = std::filesystem::read_symlink(e.path() / "exe", link_ec).string();
+    if (exe.size() > 10 && exe.ends_with(" (deleted)")) exe.resize(exe.size() - 10);
+    if (!link_ec && exe == kBinary) found.push_back(std::stoi(name));
   }
   return found;
 }
@@ -113,7 +115,19 @@ TEST(Safety, CleanupLeavesALiveRunAlone) {
   EXPECT_TRUE(JournalsOf(pid).empty());
 }
 
+std::vector<std::string> JournalDirEntries() {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/run/isocost", ec)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 TEST(Safety, InvalidConfigWritesNothingAndTouchesNothing) {
+  std::vector<std::string> journals = JournalDirEntries();
+  std::string mounts = ReadText("/proc/self/mountinfo");
   TempDir tmp;
   std::string config = tmp.Write("bad.yaml", "experiment: cgroup\nsweep:\n  threads: [1, x]\n");
   std::string out = tmp.path() + "/out";
@@ -125,6 +139,8 @@ TEST(Safety, InvalidConfigWritesNothingAndTouchesNothing) {
   EXPECT_FALSE(std::filesystem::exists(out));
   EXPECT_TRUE(JournalsOf(pid).empty());
   EXPECT_TRUE(CgroupsOf(pid).empty());
+  EXPECT_EQ(JournalDirEntries(), journals);
+  EXPECT_EQ(ReadText("/proc/self/mountinfo"), mounts);
 }
 
 TEST(Safety, ValidateReportsLineAndColumn) {
@@ -145,7 +161,8 @@ TEST(Safety, DoctorReportsWithoutChangingMounts) {
   auto doc = nlohmann::json::parse(r.out, nullptr, false);
   ASSERT_FALSE(doc.is_discarded()) << r.out;
   std::vector<std::string> sections;
-  for (const auto& s : doc["sections"]) sections.push_back(s["name"]);
+  for (const auto& s : doc["sections"])
+    sections.push_back(s["name"]);
   for (const char* name : {"privilege", "kernel", "cgroups", "tracing", "filesystems"}) {
     EXPECT_NE(std::find(sections.begin(), sections.end(), name), sections.end()) << name;
   }

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "primitives/error.h"
 #include "primitives/fs.h"
@@ -49,9 +50,29 @@ TEST_F(GuardTest, UndoAllRevertsInReverseOrderAndRemovesTheJournal) {
     EXPECT_EQ(guard.pending(), 2u);
     EXPECT_TRUE(guard.UndoAll().empty());
     EXPECT_EQ(guard.pending(), 0u);
+    // The journal is gone; its "undone" records were appended newest first.
   }
   EXPECT_FALSE(fs::exists(a));
   EXPECT_FALSE(fs::exists(journal));
+}
+
+TEST_F(GuardTest, UndoneInReverseOrder) {
+  std::string a = MakeOwnedDir("isocost-o1"), b = MakeOwnedDir("isocost-o2");
+  fs::create_directories(root_ / "kept");
+  HostGuard guard("order", journals_);
+  guard.Apply("directory", {{"path", (root_ / "kept").string()}}, [] {});  // refused: kept
+  guard.Apply("directory", {{"path", a}}, [] {});
+  guard.Apply("directory", {{"path", b}}, [] {});
+  EXPECT_EQ(guard.UndoAll().size(), 1u);  // the journal stays: one undo was refused
+
+  std::vector<int> order;
+  std::istringstream in(ReadFile(guard.path()));
+  for (std::string line; std::getline(in, line);) {
+    auto rec = nlohmann::json::parse(line);
+    if (rec["type"] == "undone") order.push_back(rec["id"]);
+  }
+  EXPECT_EQ(order, (std::vector<int>{2, 1}));
+  guard.Forget(0);
 }
 
 TEST_F(GuardTest, DestructorUndoesWhatIsLeft) {
@@ -168,6 +189,39 @@ TEST_F(GuardTest, ReplayUndoesADeadRunAndIgnoresATornLine) {
   EXPECT_FALSE(fs::exists(a));
   EXPECT_TRUE(fs::exists(unconfirmed));  // may not be ours: never made for sure
   EXPECT_FALSE(fs::exists(path));
+}
+
+TEST_F(GuardTest, ARetriedReplayNeverRepeatsAnUndo) {
+  std::string gone = MakeOwnedDir("isocost-h");
+  fs::create_directories(root_ / "refused");
+  pid_t child = fork();
+  if (child == 0) _exit(0);
+  unsigned long long ticks = ProcessStartTicks(child);
+  waitpid(child, nullptr, 0);
+  fs::create_directories(journals_);
+  std::string path = journals_ + "/partial.journal";
+  std::ofstream out(path);
+  out << nlohmann::json{{"type", "header"}, {"run_id", "p"}, {"pid", child}, {"start_ticks", ticks}}
+             .dump()
+      << "\n";
+  // id 0 cannot be undone (its name lacks isocost), id 1 can.
+  std::string paths[] = {(root_ / "refused").string(), gone};
+  for (int id = 0; id < 2; ++id) {
+    out << nlohmann::json{{"type", "do"},
+                          {"id", id},
+                          {"action", "directory"},
+                          {"args", {{"path", paths[id]}}}}
+               .dump()
+        << "\n"
+        << nlohmann::json{{"type", "applied"}, {"id", id}}.dump() << "\n";
+  }
+  out.close();
+
+  EXPECT_EQ(ReplayJournal(ParseJournal(path, ReadFile(path))).size(), 1u);
+  EXPECT_FALSE(fs::exists(gone));
+  JournalInfo again = ParseJournal(path, ReadFile(path));  // kept: not fully undone
+  ASSERT_EQ(again.pending.size(), 1u);
+  EXPECT_EQ(again.pending[0].second["path"], paths[0]);
 }
 
 TEST_F(GuardTest, ReplayRefusesALiveRun) {
