@@ -28,6 +28,7 @@
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/host.h"
+#include "primitives/mountinfo.h"
 
 namespace isocost {
 namespace {
@@ -150,42 +151,7 @@ bool IsDirectory(const std::string& path) {
 }
 
 // ---------------------------------------------------------------------------
-// Mounts, from /proc/self/mountinfo
-
-struct MountEntry {
-  std::string mount_point;
-  std::string fstype;
-  std::vector<std::string> super_options;
-};
-
-// mountinfo escapes space, tab, newline and backslash as \ooo.
-std::string UnescapeOctal(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      out.push_back(
-          static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::vector<MountEntry> ReadMounts() {
-  std::vector<MountEntry> mounts;
-  std::istringstream in(ReadFile("/proc/self/mountinfo"));
-
-  // Fields: id parent dev root mountpoint options [optional...] - fstype source super.
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> f = SplitWords(line);
-    auto dash = std::find(f.begin(), f.end(), "-");
-    if (f.size() < 5 || dash == f.end() || f.end() - dash < 4) continue;
-    mounts.push_back({UnescapeOctal(f[4]), *(dash + 1), SplitOn(*(dash + 3), ',')});
-  }
-  return mounts;
-}
+// Mounts, from /proc/self/mountinfo (primitives/mountinfo.h)
 
 // The first mount of fstype, at mount_point unless that is empty.
 const MountEntry* FindMount(const std::vector<MountEntry>& mounts, const std::string& fstype,
@@ -456,7 +422,7 @@ std::vector<Check> MembershipChecks() {
 
 std::vector<Check> CgroupChecks() {
   CgroupMounts m = DiscoverCgroupMounts();
-  std::vector<MountEntry> mounts = ReadMounts();
+  std::vector<MountEntry> mounts = ReadMountinfo();
   std::vector<Check> checks = {LayoutCheck(m)};
 
   for (const CgroupHierarchy& h : m.v1)
@@ -647,7 +613,7 @@ std::vector<Check> ProbeTracefsPrivately() {
 }
 
 std::vector<Check> TracingChecks() {
-  std::vector<MountEntry> mounts = ReadMounts();
+  std::vector<MountEntry> mounts = ReadMountinfo();
   std::optional<std::string> dir = TracefsMount(mounts);
   std::vector<Check> checks = {TracefsKernelCheck(KernelFileSystems()), TracefsMountCheck(dir),
                                TracingDirCheck()};

@@ -16,33 +16,10 @@
 
 #include "error.h"
 #include "fs.h"
+#include "mountinfo.h"
 
 namespace isocost {
 namespace {
-
-// mountinfo escapes spaces and other characters as \ooo octal.
-std::string Unescape(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size()) {
-      int v = (s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0');
-      out.push_back(static_cast<char>(v));
-      i += 3;
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> SplitCommas(std::string_view s) {
-  std::vector<std::string> parts;
-  std::string item;
-  std::istringstream in{std::string(s)};
-  while (std::getline(in, item, ','))
-    parts.push_back(item);
-  return parts;
-}
 
 // Mount options that are not controllers in a v1 super-options field.
 bool IsMountOption(const std::string& opt) {
@@ -109,21 +86,13 @@ const CgroupHierarchy* CgroupMounts::FindV1(std::string_view controller) const {
 
 CgroupMounts ParseCgroupMounts(std::string_view mountinfo) {
   CgroupMounts mounts;
-  std::istringstream in{std::string(mountinfo)};
 
-  for (std::string line; std::getline(in, line);) {
-    // Fields: id parent dev root mountpoint options [optional...] - fstype source super.
-    std::vector<std::string> f = SplitWords(line);
-    auto dash = std::find(f.begin(), f.end(), "-");
-    if (f.size() < 5 || dash == f.end() || f.end() - dash < 4) continue;
-    const std::string& fstype = *(dash + 1);
-    std::string mount_point = Unescape(f[4]);
-
-    if (fstype == "cgroup2" && !mounts.v2) {
-      mounts.v2 = mount_point;
-    } else if (fstype == "cgroup") {
-      CgroupHierarchy h{mount_point, {}};
-      for (const std::string& opt : SplitCommas(*(dash + 3))) {
+  for (const MountEntry& m : ParseMountinfo(mountinfo)) {
+    if (m.fstype == "cgroup2" && !mounts.v2) {
+      mounts.v2 = m.mount_point;
+    } else if (m.fstype == "cgroup") {
+      CgroupHierarchy h{m.mount_point, {}};
+      for (const std::string& opt : m.super_options) {
         if (!IsMountOption(opt)) h.controllers.push_back(opt);
       }
       bool seen = std::any_of(mounts.v1.begin(), mounts.v1.end(), [&](const auto& other) {
