@@ -122,14 +122,6 @@ double SecondsPerIteration(const benchmark::BenchmarkReporter::Run& r) {
   return r.iterations > 0 ? r.real_accumulated_time / static_cast<double>(r.iterations) : 0;
 }
 
-std::string BenchmarkName(const ExperimentConfig& cfg, const Point& p) {
-  std::string name = cfg.experiment->name;
-  for (const auto& [param, values] : cfg.sweep) {
-    if (param != "threads") name += "/" + param + ":" + FormatValue(p.Get(param));
-  }
-  return name;
-}
-
 std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
   std::string out;
   for (const auto& [param, values] : cfg.sweep) {
@@ -383,7 +375,7 @@ Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budg
   std::vector<benchmark::BenchmarkReporter::Run> gb;
   std::exception_ptr failure;
   try {
-    gb = RunOnePoint(BenchmarkName(cfg, p), *point, budget, gbench, round, total);
+    gb = RunOnePoint(BenchmarkName(*cfg.experiment, p), *point, budget, gbench, round, total);
     point->Finish();
   } catch (...) {
     failure = std::current_exception();

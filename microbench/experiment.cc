@@ -93,6 +93,14 @@ Point ExperimentSpec::Defaults() const {
   return point;
 }
 
+std::string BenchmarkName(const ExperimentSpec& experiment, const Point& point) {
+  std::string name = experiment.name;
+  for (const auto& [param, value] : point.values()) {
+    if (param != "threads") name += "/" + param + ":" + FormatValue(value);
+  }
+  return name;
+}
+
 const ExperimentSpec* FindExperiment(std::string_view name) {
   for (const ExperimentSpec& e : Experiments()) {
     if (e.name == name) return &e;

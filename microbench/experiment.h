@@ -104,6 +104,11 @@ struct ExperimentSpec {
   Point Defaults() const;
 };
 
+// The Google Benchmark name of a point: "<experiment>/<param>:<value>/...",
+// every parameter but threads (Google Benchmark appends "threads:N"). The
+// same in a run's benchmark.json and in isocost-microbench's output.
+std::string BenchmarkName(const ExperimentSpec& experiment, const Point& point);
+
 const std::vector<ExperimentSpec>& Experiments();
 const ExperimentSpec* FindExperiment(std::string_view name);
 

@@ -20,14 +20,6 @@
 namespace isocost {
 namespace {
 
-std::string BenchmarkName(const ExperimentSpec& e, const Point& p) {
-  std::string name = e.name;
-  for (const auto& [param, value] : p.values()) {
-    if (param != "threads") name += "/" + param + ":" + FormatValue(value);
-  }
-  return name;
-}
-
 int Main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return kExitUsage;

@@ -153,7 +153,7 @@ int OpenCgroupProcs(const std::string& path) {
 
 void RemoveOwnedCgroupTree(const std::string& path) {
   std::filesystem::path p(path);
-  if (p.filename().string().find("isocost") == std::string::npos) {
+  if (!OwnedName(path)) {
     throw Error(ErrorKind::kFailure,
                 "refusing to remove cgroup " + path + ": its name does not contain 'isocost'");
   }

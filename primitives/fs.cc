@@ -127,9 +127,13 @@ void MakeDirectories(const std::string& path) {
   if (ec) throw SysError(ec.value(), "creating directory " + path);
 }
 
+bool OwnedName(const std::string& path) {
+  return std::filesystem::path(path).filename().string().find("isocost") != std::string::npos;
+}
+
 void RemoveOwnedTree(const std::string& path) {
   std::filesystem::path p(path);
-  if (p.filename().string().find("isocost") == std::string::npos) {
+  if (!OwnedName(path)) {
     throw Error(ErrorKind::kFailure,
                 "refusing to remove " + path + ": its name does not contain 'isocost'");
   }

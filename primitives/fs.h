@@ -22,6 +22,10 @@ void WriteFileAtomically(const std::string& path, std::string_view data);
 std::string Trim(std::string_view s);
 std::vector<std::string> SplitWords(std::string_view s);
 
+// Whether the last component of path carries "isocost", as everything
+// isocost creates does; undo actions refuse anything else.
+bool OwnedName(const std::string& path);
+
 // Creates a directory and its parents (mode 0755); fine if it exists.
 void MakeDirectories(const std::string& path);
 // Removes a directory tree without following symbolic links. Refuses a path

@@ -20,7 +20,7 @@ namespace isocost {
 namespace {
 
 void RequireOwnedName(const std::string& path) {
-  if (std::filesystem::path(path).filename().string().find("isocost") == std::string::npos) {
+  if (!OwnedName(path)) {
     throw Error(ErrorKind::kFailure,
                 "refusing to undo a change to " + path + ": its name does not contain 'isocost'");
   }
