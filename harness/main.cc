@@ -4,6 +4,9 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <functional>
+#include <utility>
+#include <vector>
 
 #include "harness/commands.h"
 #include "harness/compare.h"
@@ -94,7 +97,6 @@ int main(int argc, char** argv) {
   cleanup->footer(kExitStatuses);
 
   CompareOptions compare_options;
-  std::string format = "text";
   auto* compare = app.add_subcommand(
       "compare",
       "Compare two runs (directories, or their results.csv or run.json). Points are matched by "
@@ -157,18 +159,24 @@ int main(int argc, char** argv) {
   for (int i = 0; i < argc; ++i)
     run_options.command_line.push_back(argv[i]);
 
+  // Each command's function, by its subcommand.
+  const std::vector<std::pair<CLI::App*, std::function<int()>>> commands = {
+      {run, [&] { return RunCommand(configs, run_options); }},
+      {validate, [&] { return ValidateCommand(configs); }},
+      {list, [&] { return ListCommand(json); }},
+      {doctor, [&] { return DoctorCommand(json); }},
+      {cleanup, [&] { return CleanupCommand(dry_run); }},
+      {compare,
+       [&] {
+         std::string format = compare_json ? "json" : compare_markdown ? "markdown" : "text";
+         return CompareCommand(base_run, new_run, compare_options, format);
+       }},
+      {trend, [&] { return TrendCommand(trend_runs, trend_options, json); }},
+  };
   auto dispatch = [&]() -> int {
-    if (*run) return RunCommand(configs, run_options);
-    if (*validate) return ValidateCommand(configs);
-    if (*list) return ListCommand(json);
-    if (*doctor) return DoctorCommand(json);
-    if (*cleanup) return CleanupCommand(dry_run);
-    if (*compare) {
-      if (compare_json) format = "json";
-      if (compare_markdown) format = "markdown";
-      return CompareCommand(base_run, new_run, compare_options, format);
+    for (const auto& [command, function] : commands) {
+      if (*command) return function();
     }
-    if (*trend) return TrendCommand(trend_runs, trend_options, json);
     return kExitUsage;
   };
 
