@@ -127,6 +127,15 @@ void MakeDirectories(const std::string& path) {
   if (ec) throw SysError(ec.value(), "creating directory " + path);
 }
 
+std::vector<std::string> ProcStatFields(const std::string& stat) {
+  size_t close = stat.rfind(')');
+  if (close == std::string::npos || close + 2 > stat.size()) return {};
+  std::vector<std::string> fields(3);
+  for (std::string& f : SplitWords(stat.substr(close + 2)))
+    fields.push_back(std::move(f));
+  return fields;
+}
+
 bool OwnedName(const std::string& path) {
   return std::filesystem::path(path).filename().string().find("isocost") != std::string::npos;
 }

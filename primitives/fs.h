@@ -22,6 +22,11 @@ void WriteFileAtomically(const std::string& path, std::string_view data);
 std::string Trim(std::string_view s);
 std::vector<std::string> SplitWords(std::string_view s);
 
+// The fields of a /proc/<pid>/stat text, numbered as in proc(5): result[n]
+// is field n, for n from 3 on (the command name, field 2, may hold spaces
+// and parentheses; fields 0 to 2 are left empty). Empty when malformed.
+std::vector<std::string> ProcStatFields(const std::string& stat);
+
 // Whether the last component of path carries "isocost", as everything
 // isocost creates does; undo actions refuse anything else.
 bool OwnedName(const std::string& path);

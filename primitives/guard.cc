@@ -78,17 +78,9 @@ const std::map<std::string, UndoFn>& UndoActions() {
 }
 
 unsigned long long ProcessStartTicks(pid_t pid) {
-  auto stat = TryReadFile("/proc/" + std::to_string(pid) + "/stat");
-  if (!stat) return 0;
-  // The command name (field 2) may hold spaces: count fields after ')'.
-  size_t close = stat->rfind(')');
-  if (close == std::string::npos) return 0;
-  std::istringstream in(stat->substr(close + 2));
-  std::string field;
-  for (int i = 3; i <= 22 && in >> field; ++i) {
-    if (i == 22) return std::stoull(field);
-  }
-  return 0;
+  std::vector<std::string> f =
+      ProcStatFields(TryReadFile("/proc/" + std::to_string(pid) + "/stat").value_or(""));
+  return f.size() > 22 ? std::stoull(f[22]) : 0;  // starttime
 }
 
 bool ProcessAlive(pid_t pid, unsigned long long start_ticks) {

@@ -61,14 +61,12 @@ std::optional<CpuTimes> ReadCpuTimes() {
 // Fields 14 to 17 of a /proc/<pid>/stat text (utime, stime, cutime,
 // cstime) summed, and whether it is a kernel thread (PF_KTHREAD in field 9).
 std::pair<uint64_t, bool> TaskTicks(const std::string& stat) {
-  size_t close = stat.rfind(')');
-  if (close == std::string::npos) return {0, false};
-  std::vector<std::string> f = SplitWords(stat.substr(close + 2));  // f[0] is field 3
-  if (f.size() < 15) return {0, false};
+  std::vector<std::string> f = ProcStatFields(stat);
+  if (f.size() <= 17) return {0, false};
   uint64_t ticks = 0;
   for (size_t field = 14; field <= 17; ++field)
-    ticks += std::stoull(f[field - 3]);
-  bool kthread = (std::stoull(f[9 - 3]) & 0x00200000) != 0;
+    ticks += std::stoull(f[field]);
+  bool kthread = (std::stoull(f[9]) & 0x00200000) != 0;
   return {ticks, kthread};
 }
 

@@ -255,6 +255,19 @@ TEST_F(GuardTest, RemovingATreeDoesNotFollowSymlinksOut) {
   EXPECT_TRUE(fs::exists(outside / "keep"));
 }
 
+TEST(ProcStat, FieldsAreNumberedPastAnOddCommandName) {
+  std::string stat = "42 (a) b (c) S 1 42 42 0 -1 4194560 5 0 0 0 7 8 9 10 20 0 1 0 12345 0\n";
+  std::vector<std::string> f = ProcStatFields(stat);
+  ASSERT_GT(f.size(), 22u);
+  EXPECT_EQ(f[3], "S");       // state
+  EXPECT_EQ(f[14], "7");      // utime
+  EXPECT_EQ(f[17], "10");     // cstime
+  EXPECT_EQ(f[22], "12345");  // starttime
+  EXPECT_TRUE(ProcStatFields("garbage").empty());
+  EXPECT_EQ(ProcessStartTicks(getpid()), ProcessStartTicks(getpid()));
+  EXPECT_GT(ProcessStartTicks(getpid()), 0u);
+}
+
 TEST(Journal, HeaderIsRequired) {
   EXPECT_THROW(ParseJournal("x.journal", "{\"type\":\"do\",\"id\":0}\n"), Error);
 }
