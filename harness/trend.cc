@@ -113,7 +113,8 @@ nlohmann::json Trend(const std::vector<std::string>& paths, const TrendOptions& 
       }
       Summary s = Summarize(RepetitionValues(row));
       series[key]["points"][i] = {
-          {"run", i}, {"median", s.median}, {"min", s.min}, {"max", s.max}, {"n", s.n}};
+          {"run", i},     {"median", s.median}, {"min", s.min},
+          {"max", s.max}, {"n", s.n},           {"trustworthy", row.at("trustworthy") != "false"}};
     }
   }
   nlohmann::json out = {{"schema_version", 1},
@@ -141,9 +142,10 @@ std::string TrendText(const nlohmann::json& t) {
                        s["params"].get<std::string>());
     for (const auto& p : s["points"]) {
       if (p.is_null()) continue;
-      out += fmt::format("  run {:>3}: {:>10.4g}  ({:.4g}-{:.4g}, n={})\n", p["run"].get<size_t>(),
-                         p["median"].get<double>(), p["min"].get<double>(), p["max"].get<double>(),
-                         p["n"].get<size_t>());
+      out +=
+          fmt::format("  run {:>3}: {:>10.4g}  ({:.4g}-{:.4g}, n={}){}\n", p["run"].get<size_t>(),
+                      p["median"].get<double>(), p["min"].get<double>(), p["max"].get<double>(),
+                      p["n"].get<size_t>(), p.value("trustworthy", true) ? "" : "  untrustworthy");
     }
   }
   return out;

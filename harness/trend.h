@@ -19,8 +19,8 @@ struct TrendOptions {
 bool KernelOlder(const std::string& a, const std::string& b);
 
 // Loads the runs (directories of runs are searched one level down) and
-// returns {runs: [...], series: [{experiment, metric, unit, params,
-// points: [{run, median, min, max, n} or null]}]}.
+// returns {runs: [...], series: [{experiment, config, metric, unit, params,
+// points: [{run, median, min, max, n, trustworthy} or null]}]}.
 nlohmann::json Trend(const std::vector<std::string>& paths, const TrendOptions& options);
 std::string TrendText(const nlohmann::json& trend);
 

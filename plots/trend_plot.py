@@ -186,7 +186,9 @@ def to_series(entry, index):
                        ip.MARKERS[index % len(ip.MARKERS)])
     for run, p in enumerate(entry.points):
         if p is not None:
-            series.points.append(ip.Point(run, p["median"], p["min"], p["max"], True, p.get("n")))
+            trusted = p.get("trustworthy", True) is not False
+            series.points.append(ip.Point(run, p["median"], p["min"], p["max"], trusted,
+                                          p.get("n")))
     return series
 
 
@@ -283,6 +285,9 @@ def figure_notes(series, constants, shown, left_out, total):
     if any(e.change is not None for e in shown):
         notes.append("In brackets in the legend: relative change of the median from the first "
                      "to the last run that measured the series.")
+    if any(not p.trustworthy for s in series for p in s.points):
+        notes.append("Hollow markers: points their run marked untrustworthy (the reasons are in "
+                     "that run's results.csv).")
     notes += [left_out_note(left_out, total), missing_note(shown)]
     return [n for n in notes if n]
 

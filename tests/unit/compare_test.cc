@@ -285,6 +285,7 @@ TEST(Trend, OrdersRunsByKernelAndKeepsGaps) {
   EXPECT_EQ(t["series"][0]["points"][0]["median"], 5.0);
   EXPECT_EQ(t["series"][0]["points"][1]["median"], 2.0);
   EXPECT_TRUE(t["series"][1]["points"][1].is_null());  // threads=2 only in the 6.9 run
+  EXPECT_EQ(t["series"][0]["points"][0]["trustworthy"], true);
   EXPECT_THROW(
       Trend({"/nonexistent-isocost"}, Options<TrendOptions>([](auto& o) { o.metric = "x"; })),
       Error);
