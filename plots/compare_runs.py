@@ -19,8 +19,7 @@ import os
 import sys
 
 import isocost_plot as ip
-from plot_run import (EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, NOT_PLOTTED, PLOTTERS, experiments_in,
-                      plot_all)
+from plot_run import NOT_PLOTTED, PLOTTERS, experiments_in, plot_all
 
 RUN_PARAM = "run"
 ROLES = ("base", "new")
@@ -140,20 +139,11 @@ def main(argv=None):
     args = parse_args(argv)
     out_dir = args.out or args.new_run
 
-    try:
+    def draw():
         results, variant = load_both(args)
-        paths = plot_compared(results, variant, out_dir)
-    except ip.ResultsError as e:
-        print(f"compare_runs: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:
-        print(f"compare_runs: writing figures into {out_dir}: {e.strerror or e}",
-              file=sys.stderr)
-        return EXIT_ERROR
+        return plot_compared(results, variant, out_dir)
 
-    for path in paths:
-        print(path)
-    return EXIT_OK
+    return ip.draw_and_report("compare_runs", draw, out_dir)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,28 @@ class ResultsError(Exception):
     """results.csv (or a figure's view of it) cannot be used as it is."""
 
 
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def draw_and_report(prog, draw, out_dir, bad_input=()):
+    """Call draw() for the list of paths it wrote and print them, one per line.
+
+    Returns the exit status: EXIT_BAD_INPUT for ResultsError or one of
+    bad_input, EXIT_ERROR when a figure cannot be written, else EXIT_OK.
+    """
+    try:
+        paths = draw()
+    except (ResultsError, *bad_input) as e:
+        print(f"{prog}: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:
+        print(f"{prog}: writing figures into {out_dir}: {e.strerror or e}", file=sys.stderr)
+        return EXIT_ERROR
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
 def warn(message):
     """Print a diagnostic for the person running the plots, on stderr."""
     print(f"plot: warning: {message}", file=sys.stderr)

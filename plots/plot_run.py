@@ -25,7 +25,6 @@ NOT_PLOTTED = {
     "harness": "harness overhead rows are reported in results.csv only",
 }
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def parse_args(argv):
@@ -74,7 +73,7 @@ def main(argv=None):
         results = ip.load_results(os.path.join(args.run_dir, "results.csv"))
     except ip.ResultsError as e:
         print(f"plot_run: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return ip.EXIT_BAD_INPUT
     if not results.rows:
         print(f"plot_run: note: {results.path} has no rows; nothing to draw", file=sys.stderr)
 
@@ -82,18 +81,7 @@ def main(argv=None):
     if problem:
         ip.warn(problem)
 
-    try:
-        paths = plot_all(results, run_info, out_dir)
-    except ip.ResultsError as e:
-        print(f"plot_run: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:
-        print(f"plot_run: writing figures into {out_dir}: {e.strerror or e}", file=sys.stderr)
-        return EXIT_ERROR
-
-    for path in paths:
-        print(path)
-    return EXIT_OK
+    return ip.draw_and_report("plot_run", lambda: plot_all(results, run_info, out_dir), out_dir)
 
 
 if __name__ == "__main__":

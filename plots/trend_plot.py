@@ -24,7 +24,6 @@ import sys
 from dataclasses import dataclass
 
 import isocost_plot as ip
-from plot_run import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 
 SCHEMA_VERSION = 1
 MAX_SERIES = 8
@@ -366,19 +365,9 @@ def main(argv=None):
     """Load the trend JSON, draw its figures, print their paths; return the exit status."""
     args = parse_args(argv)
 
-    try:
-        trend = load_trend(args.trend_json)
-        paths = plot_all(trend, args.trend_json, args.out)
-    except TrendError as e:
-        print(f"trend_plot: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as e:
-        print(f"trend_plot: writing figures into {args.out}: {e.strerror or e}", file=sys.stderr)
-        return EXIT_ERROR
-
-    for path in paths:
-        print(path)
-    return EXIT_OK
+    return ip.draw_and_report(
+        "trend_plot", lambda: plot_all(load_trend(args.trend_json), args.trend_json, args.out),
+        args.out, bad_input=(TrendError,))
 
 
 if __name__ == "__main__":
