@@ -78,6 +78,9 @@ std::vector<MetricSpec> MetricsOf(const ExperimentSpec& experiment) {
   for (const CounterSpec& c : experiment.counters) {
     metrics.push_back({c.name + "_per_op", c.unit, c.better});
   }
+  for (const CounterSpec& c : experiment.workload_metrics) {
+    metrics.push_back({c.name, c.unit, c.better});
+  }
   return metrics;
 }
 

@@ -132,7 +132,8 @@ std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
 
 // Turns the repetitions of a point into metric values.
 void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
-                 const std::vector<benchmark::BenchmarkReporter::Run>& gb, PointResult& out) {
+                 const std::vector<benchmark::BenchmarkReporter::Run>& gb,
+                 const std::vector<Findings>& findings, PointResult& out) {
   out.metrics.clear();
   for (const MetricSpec& m : MetricsOf(e))
     out.metrics.push_back({m.name, m.unit, m.better, {}});
@@ -148,11 +149,26 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
     for (size_t c = 0; c < e.counters.size(); ++c) {
       values.push_back(ops > 0 ? static_cast<double>(s.counters[c]) / ops : 0.0);
     }
+    for (const CounterSpec& m : e.workload_metrics) {
+      auto found = findings[i].metrics.find(m.name);
+      if (found == findings[i].metrics.end()) {
+        throw Error(ErrorKind::kFailure,
+                    fmt::format("the {} workload did not report its metric {}", e.name, m.name));
+      }
+      values.push_back(found->second);
+    }
     for (size_t k = 0; k < values.size(); ++k)
       out.metrics[k].per_repetition.push_back(values[k]);
     if (s.truncated && out.note.find("truncated") == std::string::npos) {
       out.trustworthy = false;
       out.note += "latency samples truncated; ";
+    }
+    for (const std::string& why : findings[i].untrustworthy) {
+      out.trustworthy = false;
+      if (out.note.find(why) == std::string::npos) out.note += why + "; ";
+    }
+    for (const std::string& note : findings[i].notes) {
+      if (out.note.find(note) == std::string::npos) out.note += note + "; ";
     }
   }
 }
@@ -174,6 +190,7 @@ class Run {
     size_t result = 0;  // its index in results_
     std::vector<RunSamples> samples;
     std::vector<benchmark::BenchmarkReporter::Run> gb;
+    std::vector<Findings> findings;                  // the workload's own, one per repetition
     int64_t iterations_per_thread = 0;               // fixed by the first round
     std::vector<CpuSnapshot> cpu_before, cpu_after;  // around each repetition
   };
@@ -185,10 +202,12 @@ class Run {
   struct Fresh {
     std::vector<benchmark::BenchmarkReporter::Run> gb;
     std::unique_ptr<PointRun> point;  // finished; holds the samples
+    Findings findings;
   };
   Fresh RunFresh(const ExperimentConfig& cfg, const Point& p, const Budget& budget,
                  nlohmann::json& gbench, int round, int total);
   void FlagDisturbed(const Pending& p, PointResult& result);
+  void KeepArtifacts(const PointResult& result, int round, const Findings& findings);
   void Progress(const ExperimentConfig& cfg, const Point& p, int round);
   void CheckOverhead();
   void Write(const std::string& status);
@@ -373,10 +392,12 @@ Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budg
   auto point = std::make_unique<PointRun>(cfg.experiment->make(p, *guard_),
                                           static_cast<int>(p.Int("threads")));
   std::vector<benchmark::BenchmarkReporter::Run> gb;
+  Findings findings;
   std::exception_ptr failure;
   try {
     gb = RunOnePoint(BenchmarkName(*cfg.experiment, p), *point, budget, gbench, round, total);
     point->Finish();
+    if (!point->error()) findings = point->workload()->TakeFindings();
   } catch (...) {
     failure = std::current_exception();
   }
@@ -387,7 +408,7 @@ Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budg
   if (strays > 0) {
     throw Error(ErrorKind::kFailure, "helper processes outlived the point (killed now)");
   }
-  return {std::move(gb), std::move(point)};
+  return {std::move(gb), std::move(point), std::move(findings)};
 }
 
 // One repetition of one point. Before the first, a throwaway run finds the
@@ -410,7 +431,7 @@ void Run::MeasureOnce(Pending& pending, int round) {
   if (pending.iterations_per_thread > 0) budget.iterations = pending.iterations_per_thread;
 
   CpuSnapshot before = TakeCpuSnapshot();
-  auto [gb, point] = RunFresh(cfg, p, budget, gbench_, round, total);
+  auto [gb, point, findings] = RunFresh(cfg, p, budget, gbench_, round, total);
   CpuSnapshot after = TakeCpuSnapshot();
   if (point->runs().empty() || gb.size() != 1) {
     throw Error(ErrorKind::kFailure, fmt::format("expected one repetition, got {} runs and {} "
@@ -419,10 +440,27 @@ void Run::MeasureOnce(Pending& pending, int round) {
   }
   pending.samples.push_back(point->runs().back());
   pending.gb.push_back(gb.front());
+  KeepArtifacts(results_[pending.result], round, findings);
+  pending.findings.push_back(std::move(findings));
   // Summed over the repetitions: CPU time is counted in clock ticks (10 ms),
   // too coarse to judge one short repetition alone.
   pending.cpu_before.push_back(before);
   pending.cpu_after.push_back(after);
+}
+
+// Writes the files a repetition's workload asked to keep into the run
+// directory, as artifacts/point-<index>-rep-<round>-<name>.
+void Run::KeepArtifacts(const PointResult& result, int round, const Findings& findings) {
+  if (findings.artifacts.empty()) return;
+  MakeDirectories(dir_ + "/artifacts");
+  for (const auto& [name, contents] : findings.artifacts) {
+    if (name.empty() || name.find('/') != std::string::npos || name[0] == '.') {
+      throw Error(ErrorKind::kFailure, fmt::format("bad artifact name '{}'", name));
+    }
+    std::string path =
+        fmt::format("{}/artifacts/point-{}-rep-{}-{}", dir_, result.index, round, name);
+    WriteFileAtomically(path, contents);
+  }
 }
 
 // Marks a point whose repetitions other work disturbed, or that measured
@@ -473,7 +511,8 @@ void Run::RunRounds() {
       Progress(*pending.cfg, result.point, round);
       try {
         MeasureOnce(pending, round);
-        FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, result);
+        FillMetrics(*pending.cfg->experiment, pending.samples, pending.gb, pending.findings,
+                    result);
         if (static_cast<int>(pending.samples.size()) == BudgetOf(*pending.cfg).repetitions) {
           FlagDisturbed(pending, result);  // judged over all its repetitions
         }

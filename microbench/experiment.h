@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,19 @@ struct CounterSpec {
 
 inline constexpr size_t kMaxCounters = 8;
 
+// What a workload measured itself during one repetition, beside the timing
+// loop: values read from trace events or kernel counters, reasons not to
+// trust the repetition, and files worth keeping (raw traces, time series).
+struct Findings {
+  // By name: one value for every metric in ExperimentSpec::workload_metrics.
+  std::map<std::string, double> metrics;
+  std::vector<std::string> untrustworthy;  // why this repetition cannot be trusted
+  std::vector<std::string> notes;          // said in the point's note
+  // File name (no '/') and contents, kept in the run directory as
+  // artifacts/point-<index>-rep-<repetition>-<name>.
+  std::vector<std::pair<std::string, std::string>> artifacts;
+};
+
 // The timed part of an experiment at one point.
 class Workload {
  public:
@@ -82,6 +96,10 @@ class Workload {
   virtual void Operation(int thread, uint64_t* counters) = 0;
   // Untimed: undoes Prepare; also runs after a failed Prepare.
   virtual void Release() = 0;
+  // Untimed, after Release: what the workload measured itself in this
+  // repetition. Throwing fails the point (for example on lost trace events
+  // when the config says so).
+  virtual Findings TakeFindings() { return {}; }
 };
 
 struct ExperimentSpec {
@@ -90,6 +108,9 @@ struct ExperimentSpec {
   std::string summary;
   std::vector<ParamSpec> params;
   std::vector<CounterSpec> counters;
+  // Metrics the workload reports itself through TakeFindings(), by name
+  // (reported as is, unit and direction from the spec).
+  std::vector<CounterSpec> workload_metrics;
   // Why a point can never run (an impossible combination), or "".
   std::function<std::string(const Point&)> check;
   // Why this host cannot run a point (missing privilege or kernel
