@@ -13,6 +13,11 @@
 //   repetitions: 5
 //   budget: {min_time_s: 0.5}    # or {iterations: N}, per repetition
 //   quick_scale: 0.1             # --quick multiplies the budget by this
+// A preset (for a parameter declared `preset`, such as the container
+// experiment's recipe), a file named by that parameter's value:
+//   preset: lean                 # its name
+//   description: ...
+//   params: {root: bind, cgroup: pool}
 // A suite:
 //   suite: default
 //   configs: [fig5-cgroup.yaml]  # paths relative to the suite file
@@ -60,6 +65,11 @@ struct ExperimentConfig {
   Budget budget;
   double quick_scale = 0.1;
   std::vector<Point> points;  // the expanded sweep
+  struct Preset {
+    std::string file;  // as named in the config, and its text
+    std::string text;
+  };
+  std::vector<Preset> presets;  // the preset files the points use
 
   // The budget --quick uses: time or iterations scaled, points unchanged.
   Budget QuickBudget() const;
