@@ -629,6 +629,18 @@ ExperimentConfig ParseExperimentConfig(const std::string& text, const std::strin
   return cfg;
 }
 
+Point LoadPresetPoint(const ExperimentSpec& experiment, const std::string& file) {
+  Checker c(file);
+  std::string text;
+  Point point = experiment.Defaults();
+  if (auto values = LoadPreset(c, experiment, YAML::Node(), "", file, &text)) {
+    for (const auto& [name, value] : values->values())
+      point.Set(name, value);
+  }
+  if (!c.problems().empty()) throw ConfigError(c.problems());
+  return point;
+}
+
 std::string Sha256Hex(const std::string& data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

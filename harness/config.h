@@ -85,6 +85,10 @@ std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths,
 // given this way. For tests.
 ExperimentConfig ParseExperimentConfig(const std::string& text, const std::string& file);
 
+// The parameter values of a preset file for `experiment` (every other
+// parameter at its default). Throws ConfigError on any problem.
+Point LoadPresetPoint(const ExperimentSpec& experiment, const std::string& file);
+
 // Hex sha256 of data.
 std::string Sha256Hex(const std::string& data);
 
