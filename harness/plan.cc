@@ -134,11 +134,43 @@ std::optional<StepCost> CgroupCreateCost(const std::vector<RunData>& runs, const
   return std::nullopt;
 }
 
+// The root's mounts and unmounts: the storage experiment's SOCK root (four
+// bind mounts) or one overlayfs, each unmount in turn.
+std::optional<StepCost> RootCost(const std::vector<RunData>& runs, const Recipe& r, int c) {
+  return PerOp(runs, "root: " + r.root, "storage",
+               {{"backend", r.root}, {"unmount", "each"}, {"threads", Threads(c)}});
+}
+
+// Entering the root, and leaving it: the switch_root experiment's operation
+// is the switch and the way back, which for pivot_root includes creating
+// and dropping the mount namespace (so that namespace is priced here).
+std::optional<StepCost> SwitchCost(const std::vector<RunData>& runs, const Recipe& r, int c) {
+  return PerOp(runs, "root switch: " + r.root_switch, "switch_root",
+               {{"method", r.root_switch}, {"threads", Threads(c)}});
+}
+
+bool Has(const Recipe& r, const std::string& ns) {
+  return std::find(r.namespaces.begin(), r.namespaces.end(), ns) != r.namespaces.end();
+}
+
+// A new mount namespace without pivot_root: switch_root's mntns method
+// (unshare, then setns back, which drops it).
+std::optional<StepCost> MountNamespaceCost(const std::vector<RunData>& runs, const Recipe&,
+                                           int c) {
+  return PerOp(runs, "namespace: mnt", "switch_root",
+               {{"method", "mntns"}, {"threads", Threads(c)}});
+}
+
 const std::vector<Source>& Sources() {
   static const std::vector<Source> kSources = {
       {"process and request", [](const Recipe&) { return true; }, BareCost},
       {"cgroup: create and remove", [](const Recipe& r) { return r.cgroup == "create"; },
        CgroupCreateCost},
+      {"root", [](const Recipe& r) { return r.root != "none"; }, RootCost},
+      {"root switch", [](const Recipe& r) { return r.root_switch != "none"; }, SwitchCost},
+      {"namespace: mnt",
+       [](const Recipe& r) { return Has(r, "mnt") && r.root_switch != "pivot_root"; },
+       MountNamespaceCost},
   };
   return kSources;
 }

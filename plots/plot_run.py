@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+import container
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -19,6 +20,7 @@ import isocost_plot as ip
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
+    "container": container.plot,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
