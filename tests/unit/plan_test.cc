@@ -1,0 +1,100 @@
+// The planning model on made-up runs: step costs add up per container, the
+// largest names the limiting step, what the runs lack is named, and the
+// measurement of the same recipe is set beside the prediction.
+#include "harness/plan.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "primitives/error.h"
+
+namespace isocost {
+namespace {
+
+CsvRow Row(const std::string& experiment, std::map<std::string, std::string> params,
+           const std::string& metric, const std::string& repetitions, const std::string& median) {
+  CsvRow row = std::move(params);
+  row["experiment"] = experiment;
+  row["metric"] = metric;
+  row["status"] = "ok";
+  row["repetition_values"] = repetitions;
+  row["median"] = median;
+  return row;
+}
+
+std::map<std::string, std::string> Container(const std::string& recipe, const std::string& root,
+                                             const std::string& namespaces,
+                                             const std::string& cgroup, const std::string& sw) {
+  return {{"recipe", recipe},         {"root", root},           {"root_switch", sw},
+          {"namespaces", namespaces}, {"cgroup", cgroup},       {"loopback", "false"},
+          {"mount_proc", "false"},    {"cgroup_version", "v2"}, {"threads", "1"}};
+}
+
+RunData Runs() {
+  RunData run;
+  run.dir = "/tmp/run";
+  // A bare process serving a request: 400/s, 2.5 ms each.
+  run.rows.push_back(Row("container",
+                         Container("recipes/bare.yaml", "none", "none", "none", "none"),
+                         "ops_per_s", "400;400;400", "400"));
+  // SOCK's root: 2000 mounts+unmounts/s, 0.5 ms each; chroot: 1e5/s.
+  run.rows.push_back(Row("storage", {{"backend", "bind"}, {"unmount", "each"}, {"threads", "1"}},
+                         "ops_per_s", "2000;2000;2000", "2000"));
+  run.rows.push_back(Row("switch_root", {{"method", "chroot"}, {"threads", "1"}}, "ops_per_s",
+                         "100000;100000;100000", "100000"));
+  // The lean recipe measured end to end: 200/s, well below the 332/s predicted.
+  run.rows.push_back(Row("container",
+                         Container("recipes/lean.yaml", "bind", "ipc", "pool", "chroot"),
+                         "ops_per_s", "200;200;200", "200"));
+  return run;
+}
+
+TEST(Plan, StepCostsAddUpPerContainer) {
+  std::vector<RunData> runs = {Runs()};
+  Recipe lean = RecipeOfRow(runs[0], runs[0].rows.back());
+  Prediction p = Predict(runs, lean, 1);
+
+  double expected = 1 / (1 / 400.0 + 1 / 2000.0 + 1 / 100000.0);
+  EXPECT_NEAR(p.rate, expected, 1e-9 * expected);
+  EXPECT_NEAR(p.latency_s, 1 / expected, 1e-12);
+  EXPECT_EQ(p.limiting_step, "process and request");
+  EXPECT_NEAR(p.limiting_share, (1 / 400.0) * expected, 1e-9);
+  // Identical repetitions: the interval collapses onto the prediction.
+  EXPECT_NEAR(p.rate_low, p.rate, 1e-6);
+  EXPECT_NEAR(p.rate_high, p.rate, 1e-6);
+  ASSERT_TRUE(p.measured_rate.has_value());
+  EXPECT_DOUBLE_EQ(*p.measured_rate, 200);
+}
+
+TEST(Plan, WhatTheRunsLackIsNamedNotGuessed) {
+  std::vector<RunData> runs = {Runs()};
+  Recipe r = RecipeOfRow(runs[0], runs[0].rows.back());
+  r.root = "overlay";
+  r.cgroup = "create";
+  Prediction p = Predict(runs, r, 1);
+
+  EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "root"), p.missing.end());
+  EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "cgroup: create and remove"),
+            p.missing.end());
+  EXPECT_FALSE(p.measured_rate.has_value());  // no run measured this mix
+}
+
+TEST(Plan, WithoutRecipesEveryMeasuredRecipeButTheBareOneIsChecked) {
+  std::vector<RunData> runs = {Runs()};
+  std::vector<Prediction> plan = Plan(runs, PlanOptions{});
+
+  ASSERT_EQ(plan.size(), 1u);
+  EXPECT_EQ(plan[0].recipe.name, "lean");
+  std::string text = PlanText(plan, PlanOptions{});
+  EXPECT_NE(text.find("OUTSIDE"), std::string::npos) << text;  // 332/s predicted, 200 measured
+}
+
+TEST(Plan, NoContainerRunsAndNoRecipeIsAUsageError) {
+  RunData run;
+  EXPECT_THROW(Plan({run}, PlanOptions{}), Error);
+}
+
+}  // namespace
+}  // namespace isocost
