@@ -104,7 +104,7 @@ std::string Threads(int c) {
 }
 
 std::optional<StepCost> BareCost(const std::vector<RunData>& runs, const Recipe&, int c) {
-  return PerOp(runs, "process and request", "container",
+  return PerOp(runs, "process and request", "container_e2e",
                {{"root", "none"},
                 {"namespaces", "none"},
                 {"cgroup", "none"},
@@ -244,10 +244,10 @@ void AddMeasurement(const std::vector<RunData>& runs, Prediction& p) {
                  {"cgroup", p.recipe.cgroup},
                  {"threads", Threads(p.threads)}};
   if (p.recipe.cgroup != "none") match["cgroup_version"] = p.recipe.cgroup_version;
-  if (const CsvRow* row = FindRow(runs, "container", match, "ops_per_s", nullptr)) {
+  if (const CsvRow* row = FindRow(runs, "container_e2e", match, "ops_per_s", nullptr)) {
     p.measured_rate = std::stod(Cell(*row, "median"));
   }
-  if (const CsvRow* row = FindRow(runs, "container", match, "latency_mean_ns", nullptr)) {
+  if (const CsvRow* row = FindRow(runs, "container_e2e", match, "latency_mean_ns", nullptr)) {
     p.measured_latency_s = std::stod(Cell(*row, "median")) * 1e-9;
   }
 }
@@ -255,7 +255,7 @@ void AddMeasurement(const std::vector<RunData>& runs, Prediction& p) {
 }  // namespace
 
 Recipe LoadRecipe(const std::string& path) {
-  const ExperimentSpec* container = FindExperiment("container");
+  const ExperimentSpec* container = FindExperiment("container_e2e");
   Point point = LoadPresetPoint(*container, path);
   return RecipeFromPoint(RecipeName(path), point);
 }
@@ -314,7 +314,7 @@ std::vector<Prediction> Plan(const std::vector<RunData>& runs, const PlanOptions
   std::vector<std::pair<Recipe, int>> targets;
   for (const RunData& run : runs) {
     for (const CsvRow& row : run.rows) {
-      if (Cell(row, "experiment") != "container" || Cell(row, "metric") != "ops_per_s") continue;
+      if (Cell(row, "experiment") != "container_e2e" || Cell(row, "metric") != "ops_per_s") continue;
       Recipe r = RecipeOfRow(run, row);
       if (Bare(r) || !recipes.empty()) continue;
       int c = std::stoi(Cell(row, "threads"));

@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 
-import container
+import container_e2e
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -20,7 +20,7 @@ import isocost_plot as ip
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
-    "container": container.plot,
+    "container_e2e": container_e2e.plot,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {

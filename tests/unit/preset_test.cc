@@ -48,7 +48,7 @@ TEST_F(Preset, SweptPresetsSetTheirParameters) {
   Write("recipes/lean.yaml", kLean);
   Write("recipes/runtime.yaml", kRuntime);
   std::string config = Write("c.yaml",
-                             "experiment: container\nsweep:\n"
+                             "experiment: container_e2e\nsweep:\n"
                              "  recipe: [recipes/lean.yaml, recipes/runtime.yaml]\n");
   std::vector<ExperimentConfig> configs = LoadConfigs({config});
 
@@ -69,7 +69,7 @@ TEST_F(Preset, SweptPresetsSetTheirParameters) {
 TEST_F(Preset, TheConfigOverridesItsPresets) {
   Write("recipes/runtime.yaml", kRuntime);
   std::string config = Write("c.yaml",
-                             "experiment: container\n"
+                             "experiment: container_e2e\n"
                              "params: {recipe: recipes/runtime.yaml, cgroup: pool}\n"
                              "sweep:\n  root: [bind, overlay]\n");
   std::vector<ExperimentConfig> configs = LoadConfigs({config});
@@ -84,7 +84,7 @@ TEST_F(Preset, TheConfigOverridesItsPresets) {
 TEST_F(Preset, ABadValueIsReportedInThePresetFile) {
   std::string preset = Write("recipes/bad.yaml", "preset: bad\nparams:\n  root: zfs\n");
   std::string config =
-      Write("c.yaml", "experiment: container\nparams: {recipe: recipes/bad.yaml}\n");
+      Write("c.yaml", "experiment: container_e2e\nparams: {recipe: recipes/bad.yaml}\n");
   std::vector<ConfigProblem> problems = Problems(config);
 
   ASSERT_EQ(problems.size(), 1u);
@@ -95,7 +95,7 @@ TEST_F(Preset, ABadValueIsReportedInThePresetFile) {
 
 TEST_F(Preset, AMissingPresetIsReportedWhereTheConfigNamesIt) {
   std::string config =
-      Write("c.yaml", "experiment: container\nsweep:\n  recipe: [recipes/none.yaml]\n");
+      Write("c.yaml", "experiment: container_e2e\nsweep:\n  recipe: [recipes/none.yaml]\n");
   std::vector<ConfigProblem> problems = Problems(config);
 
   ASSERT_EQ(problems.size(), 1u);
@@ -107,7 +107,7 @@ TEST_F(Preset, AMissingPresetIsReportedWhereTheConfigNamesIt) {
 TEST_F(Preset, APresetCannotNameAPreset) {
   Write("recipes/loop.yaml", "preset: loop\nparams:\n  recipe: recipes/loop.yaml\n");
   std::string config =
-      Write("c.yaml", "experiment: container\nparams: {recipe: recipes/loop.yaml}\n");
+      Write("c.yaml", "experiment: container_e2e\nparams: {recipe: recipes/loop.yaml}\n");
   std::vector<ConfigProblem> problems = Problems(config);
 
   ASSERT_EQ(problems.size(), 1u);
@@ -118,7 +118,7 @@ TEST_F(Preset, AnImpossibleRecipeIsRejected) {
   Write("recipes/pivot.yaml",
         "preset: pivot\nparams:\n  root_switch: pivot_root\n  namespaces: [ipc]\n");
   std::string config =
-      Write("c.yaml", "experiment: container\nparams: {recipe: recipes/pivot.yaml}\n");
+      Write("c.yaml", "experiment: container_e2e\nparams: {recipe: recipes/pivot.yaml}\n");
   std::vector<ConfigProblem> problems = Problems(config);
 
   ASSERT_EQ(problems.size(), 1u);

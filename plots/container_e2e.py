@@ -17,7 +17,7 @@ import os
 
 import isocost_plot as ip
 
-EXPERIMENT = "container"
+EXPERIMENT = "container_e2e"
 X_PARAM = "threads"
 DIM_ORDER = ("recipe", "root", "root_switch", "namespaces", "loopback", "mount_proc", "cgroup",
              "cgroup_version", "config")

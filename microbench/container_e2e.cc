@@ -376,7 +376,7 @@ class ContainerWorkload : public Workload {
   // not propagate to other mount namespaces. Detaching it (the journaled
   // undo) removes every container mount below it.
   void MakeScratch() {
-    scratch_ = fmt::format("/var/tmp/isocost-container-{}-{}", getpid(), ++serial_);
+    scratch_ = fmt::format("/var/tmp/isocost-e2e-{}-{}", getpid(), ++serial_);
     undo_.push_back(guard_.Apply("directory", {{"path", scratch_}}, [&] {
       if (mkdir(scratch_.c_str(), 0700) != 0) ThrowErrno("creating " + scratch_);
     }));
@@ -423,7 +423,7 @@ class ContainerWorkload : public Workload {
   }
 
   void MakeCgroupTop(const std::string& root) {
-    std::string top = fmt::format("{}/isocost-container-{}-{}", root, getpid(), serial_.load());
+    std::string top = fmt::format("{}/isocost-e2e-{}-{}", root, getpid(), serial_.load());
     undo_.push_back(guard_.Apply("cgroup_tree", {{"path", top}}, [&] { MakeCgroup(top); }));
     if (!v2_ && TryReadFile(top + "/cpuset.cpus")) {  // v1 cpuset: children need cpus, mems
       WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));
@@ -669,9 +669,9 @@ std::string Unsupported(const Point& p) {
 
 }  // namespace
 
-ExperimentSpec ContainerExperiment() {
+ExperimentSpec ContainerE2eExperiment() {
   ExperimentSpec e;
-  e.name = "container";
+  e.name = "container_e2e";
   e.figure = "";
   e.summary =
       "containers built from a recipe, end to end: cgroup, root, namespaces, init, one request "

@@ -21,7 +21,7 @@ namespace fs = std::filesystem;
 const std::string kRecipes = std::string(ISOCOST_SOURCE_DIR) + "/configs/recipes";
 
 std::string Config(const std::string& budget, const std::string& threads) {
-  return "experiment: container\n"
+  return "experiment: container_e2e\n"
          "name: containers\n"
          "sweep:\n"
          "  recipe: [" +
@@ -39,7 +39,7 @@ std::string Config(const std::string& budget, const std::string& threads) {
 // leave: its mounts, scratch directories, cgroups and containers' processes.
 std::vector<std::string> Leftovers(pid_t pid) {
   std::vector<std::string> left;
-  std::string tag = "isocost-container-" + (pid > 0 ? std::to_string(pid) + "-" : "");
+  std::string tag = "isocost-e2e-" + (pid > 0 ? std::to_string(pid) + "-" : "");
   std::string mountinfo = ReadText("/proc/self/mountinfo");
   if (mountinfo.find(tag) != std::string::npos) left.push_back("a mount below " + tag + "*");
   std::error_code ec;
@@ -61,7 +61,7 @@ std::vector<std::string> Leftovers(pid_t pid) {
 }
 
 bool WaitForScratch(pid_t pid) {
-  std::string tag = "isocost-container-" + std::to_string(pid) + "-";
+  std::string tag = "isocost-e2e-" + std::to_string(pid) + "-";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
     if (ReadText("/proc/self/mountinfo").find(tag) != std::string::npos) return true;
@@ -78,7 +78,7 @@ std::map<std::string, std::string> Row(const std::vector<std::string>& header,
   return row;
 }
 
-TEST(Container, EveryRecipeServesItsRequestAndLeavesNothing) {
+TEST(ContainerE2e, EveryRecipeServesItsRequestAndLeavesNothing) {
   REQUIRE_ROOT();
   TempDir tmp;
   std::string config = tmp.Write("c.yaml", Config("{iterations: 20}", "1, 2"));
@@ -91,7 +91,7 @@ TEST(Container, EveryRecipeServesItsRequestAndLeavesNothing) {
   std::map<std::string, int> ok_points;
   for (size_t i = 1; i < csv.size(); ++i) {
     auto row = Row(csv[0], csv[i]);
-    if (row["experiment"] != "container") continue;
+    if (row["experiment"] != "container_e2e") continue;
     EXPECT_EQ(row["status"], "ok") << row["recipe"] << ": " << row["note"];
     if (row["metric"] == "ops_per_s") ++ok_points[row["recipe"]];
     if (row["metric"] == "first_reply_p50_ns") {
@@ -121,7 +121,7 @@ TEST(Container, EveryRecipeServesItsRequestAndLeavesNothing) {
   }
 }
 
-TEST(Container, InterruptedRunLeavesNothing) {
+TEST(ContainerE2e, InterruptedRunLeavesNothing) {
   REQUIRE_ROOT();
   TempDir tmp;
   std::string config = tmp.Write("c.yaml", Config("{min_time_s: 2}", "4, 1"));
@@ -136,7 +136,7 @@ TEST(Container, InterruptedRunLeavesNothing) {
   EXPECT_TRUE(JournalsOf(pid).empty());
 }
 
-TEST(Container, KilledRunIsUndoneByCleanup) {
+TEST(ContainerE2e, KilledRunIsUndoneByCleanup) {
   REQUIRE_ROOT();
   TempDir tmp;
   std::string config = tmp.Write("c.yaml", Config("{min_time_s: 2}", "4, 1"));
