@@ -117,8 +117,7 @@ std::optional<StepCost> BareCost(const std::vector<RunData>& runs, const Recipe&
 // both start a process in the cgroup; the difference is the directory's
 // life). The container joins as figure 5's points do: clone3 into a v2
 // cgroup, a write to cgroup.procs for v1.
-std::optional<StepCost> CgroupCreateCost(const std::vector<RunData>& runs, const Recipe& r,
-                                         int c) {
+std::optional<StepCost> CgroupCreateCost(const std::vector<RunData>& runs, const Recipe& r, int c) {
   // The container joins as clone3 does for v2, as a cgroup.procs write for
   // v1; the directory's life costs the same either way, so either serves.
   for (const char* join : {r.cgroup_version == "v2" ? "clone3" : "procs", "procs"}) {
@@ -155,10 +154,54 @@ bool Has(const Recipe& r, const std::string& ns) {
 
 // A new mount namespace without pivot_root: switch_root's mntns method
 // (unshare, then setns back, which drops it).
-std::optional<StepCost> MountNamespaceCost(const std::vector<RunData>& runs, const Recipe&,
-                                           int c) {
+std::optional<StepCost> MountNamespaceCost(const std::vector<RunData>& runs, const Recipe&, int c) {
   return PerOp(runs, "namespace: mnt", "switch_root",
                {{"method", "mntns"}, {"threads", Threads(c)}});
+}
+
+// The per-repetition values of a metric of the first matching ok point.
+std::optional<std::vector<double>> Values(const std::vector<RunData>& runs,
+                                          const std::string& experiment, const Match& match,
+                                          const std::string& metric, std::string* source) {
+  const RunData* run = nullptr;
+  const CsvRow* row = FindRow(runs, experiment, match, metric, &run);
+  if (row == nullptr) return std::nullopt;
+  if (source != nullptr) *source = Describe(experiment, match, *run) + " " + metric;
+  std::vector<double> values = RepetitionValues(*row);
+  if (values.empty()) return std::nullopt;
+  return values;
+}
+
+// A namespace type other than net and mnt, from figure 3's traced
+// latencies: c namespaces created (and torn down) together in L(c) each
+// is c / L(c) per second, so each costs L(c) / c. Teardown that finishes in
+// a kernel workqueue (cleanup_batch_mean > 0) runs beside the container's
+// path and is left out; synchronous teardown is on it (init's exit).
+std::optional<StepCost> TracedNamespaceCost(const std::vector<RunData>& runs,
+                                            const std::string& type, int c) {
+  Match match = {{"op", type}, {"concurrency", Threads(c)}};
+  StepCost cost{"namespace: " + type, "", {}, 0};
+  auto create = Values(runs, "ns_latency", match, "create_latency_mean_ns", &cost.source);
+  auto cleanup = Values(runs, "ns_latency", match, "cleanup_latency_mean_ns", nullptr);
+  auto batch = Values(runs, "ns_latency", match, "cleanup_batch_mean", nullptr);
+  if (!create) return std::nullopt;
+  bool deferred = batch && Summarize(*batch).median > 0;
+  for (size_t i = 0; i < create->size(); ++i) {
+    double ns = (*create)[i];
+    if (!deferred && cleanup && i < cleanup->size()) ns += (*cleanup)[i];
+    cost.seconds.push_back(ns * 1e-9 / c);
+  }
+  if (!deferred && cleanup) cost.source += " + cleanup_latency_mean_ns";
+  return cost;
+}
+
+// A network namespace (and loopback brought up in it), from figure 4's
+// container rates: the same container with and without it.
+std::optional<StepCost> NetworkCost(const std::vector<RunData>& runs, const std::string& with,
+                                    const std::string& without, const std::string& step, int c) {
+  return Beyond(PerOp(runs, "", "container", {{"network", with}, {"threads", Threads(c)}}),
+                PerOp(runs, "", "container", {{"network", without}, {"threads", Threads(c)}}),
+                step);
 }
 
 const std::vector<Source>& Sources() {
@@ -171,6 +214,30 @@ const std::vector<Source>& Sources() {
       {"namespace: mnt",
        [](const Recipe& r) { return Has(r, "mnt") && r.root_switch != "pivot_root"; },
        MountNamespaceCost},
+      {"namespace: net", [](const Recipe& r) { return Has(r, "net"); },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return NetworkCost(runs, "netns", "none", "namespace: net", c);
+       }},
+      {"loopback up", [](const Recipe& r) { return r.loopback; },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return NetworkCost(runs, "lo", "netns", "loopback up", c);
+       }},
+      {"namespace: cgroup", [](const Recipe& r) { return Has(r, "cgroup"); },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return TracedNamespaceCost(runs, "cgroup", c);
+       }},
+      {"namespace: ipc", [](const Recipe& r) { return Has(r, "ipc"); },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return TracedNamespaceCost(runs, "ipc", c);
+       }},
+      {"namespace: pid", [](const Recipe& r) { return Has(r, "pid"); },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return TracedNamespaceCost(runs, "pid", c);
+       }},
+      {"namespace: uts", [](const Recipe& r) { return Has(r, "uts"); },
+       [](const std::vector<RunData>& runs, const Recipe&, int c) {
+         return TracedNamespaceCost(runs, "uts", c);
+       }},
   };
   return kSources;
 }
@@ -314,7 +381,8 @@ std::vector<Prediction> Plan(const std::vector<RunData>& runs, const PlanOptions
   std::vector<std::pair<Recipe, int>> targets;
   for (const RunData& run : runs) {
     for (const CsvRow& row : run.rows) {
-      if (Cell(row, "experiment") != "container_e2e" || Cell(row, "metric") != "ops_per_s") continue;
+      if (Cell(row, "experiment") != "container_e2e" || Cell(row, "metric") != "ops_per_s")
+        continue;
       Recipe r = RecipeOfRow(run, row);
       if (Bare(r) || !recipes.empty()) continue;
       int c = std::stoi(Cell(row, "threads"));
@@ -331,7 +399,7 @@ std::vector<Prediction> Plan(const std::vector<RunData>& runs, const PlanOptions
   }
   if (targets.empty()) {
     throw Error(ErrorKind::kUsage,
-                "nothing to plan: give --recipe, or runs of the container experiment with "
+                "nothing to plan: give --recipe, or runs of the container_e2e experiment with "
                 "recipes other than the bare one");
   }
 
