@@ -91,6 +91,40 @@ TEST(Plan, WithoutRecipesEveryMeasuredRecipeButTheBareOneIsChecked) {
   EXPECT_NE(text.find("OUTSIDE"), std::string::npos) << text;  // 332/s predicted, 200 measured
 }
 
+TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
+  RunData run = Runs();
+  // Figure 4: a network namespace takes the rate from 500/s to 250/s.
+  run.rows.push_back(
+      Row("container", {{"network", "none"}, {"threads", "2"}}, "ops_per_s", "500;500", "500"));
+  run.rows.push_back(
+      Row("container", {{"network", "netns"}, {"threads", "2"}}, "ops_per_s", "250;250", "250"));
+  // Figure 3 at 2 released together: pid teardown is synchronous, ipc's deferred.
+  std::map<std::string, std::string> pid = {{"op", "pid"}, {"concurrency", "2"}};
+  std::map<std::string, std::string> ipc = {{"op", "ipc"}, {"concurrency", "2"}};
+  run.rows.push_back(Row("ns_latency", pid, "create_latency_mean_ns", "40000;40000", "40000"));
+  run.rows.push_back(Row("ns_latency", pid, "cleanup_latency_mean_ns", "20000;20000", "20000"));
+  run.rows.push_back(Row("ns_latency", pid, "cleanup_batch_mean", "0;0", "0"));
+  run.rows.push_back(Row("ns_latency", ipc, "create_latency_mean_ns", "10000;10000", "10000"));
+  run.rows.push_back(Row("ns_latency", ipc, "cleanup_latency_mean_ns", "9e6;9e6", "9e6"));
+  run.rows.push_back(Row("ns_latency", ipc, "cleanup_batch_mean", "3;3", "3"));
+
+  Recipe r;
+  r.root = "none";
+  r.root_switch = "none";
+  r.cgroup = "none";
+  r.namespaces = {"ipc", "net", "pid"};
+  Prediction p = Predict({run}, r, 2);
+
+  std::map<std::string, double> cost;
+  for (const StepCost& s : p.steps)
+    cost[s.step] = s.median;
+  EXPECT_NEAR(cost["namespace: net"], 1 / 250.0 - 1 / 500.0, 1e-12);
+  EXPECT_NEAR(cost["namespace: pid"], (40000 + 20000) * 1e-9 / 2, 1e-12);
+  EXPECT_NEAR(cost["namespace: ipc"], 10000 * 1e-9 / 2, 1e-12);  // deferred teardown left out
+  EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "process and request"),
+            p.missing.end());  // the bare recipe was measured at 1 thread, not 2
+}
+
 TEST(Plan, NoContainerRunsAndNoRecipeIsAUsageError) {
   RunData run;
   EXPECT_THROW(Plan({run}, PlanOptions{}), Error);
