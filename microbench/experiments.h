@@ -8,6 +8,7 @@
 namespace isocost {
 
 ExperimentSpec CgroupExperiment();  // figure 5, microbench/cgroup.cc
+ExperimentSpec MntnsExperiment();   // figure 2, microbench/mntns.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.
