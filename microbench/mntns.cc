@@ -231,6 +231,26 @@ double RatePerSecond(const std::vector<int64_t>& ns) {
   return total > 0 ? static_cast<double>(ns.size()) * 1e9 / total : 0;
 }
 
+// Lines of a file, read in pieces (a mount table with every pin is large).
+int64_t CountLines(const std::string& path) {
+  char buf[1 << 16];
+  int64_t lines = 0;
+
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) ThrowErrno("opening " + path);
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      close(fd);
+      throw SysError(err, "reading " + path);
+    }
+    lines += std::count(buf, buf + n, '\n');
+  }
+  close(fd);
+  return lines;
+}
+
 class MntnsWorkload : public Workload {
  public:
   MntnsWorkload(const Point& point, HostGuard& guard)
@@ -302,6 +322,7 @@ class MntnsWorkload : public Workload {
         {"chroot_ops_per_s", RatePerSecond(chroot_ns_)},
         {"chroot_latency_p50_ns", Percentile(chroot_ns_, 0.5)},
         {"held_namespaces", static_cast<double>(held_)},
+        {"creator_mounts", creator_mounts_},
         {"build_s", build_s_},
         {"isocost_vmhwm_bytes", isocost_vmhwm_},
         {"isocost_vmrss_bytes", isocost_vmrss_},
@@ -409,6 +430,8 @@ class MntnsWorkload : public Workload {
       throw SysError(static_cast<int>(r.err),
                      std::string("the creator process failed at ") + CreatorStep(r.step));
     }
+    creator_mounts_ =
+        static_cast<double>(CountLines("/proc/" + std::to_string(pid) + "/mountinfo"));
   }
 
   Reply Ask(char command) {
@@ -466,6 +489,7 @@ class MntnsWorkload : public Workload {
   int64_t teardown_verified_ = -ENOTSUP;
   double build_s_ = 0, slab_delta_ = 0, unreclaimable_delta_ = 0;
   double holders_rss_ = 0, isocost_vmhwm_ = 0, isocost_vmrss_ = 0;
+  double creator_mounts_ = 0;
 };
 
 int64_t ReadLimit(const std::string& path) {
@@ -579,6 +603,10 @@ ExperimentSpec MntnsExperiment() {
              "higher"),
       metric("chroot_latency_p50_ns", "ns", "median time of chroot(\"/\")", "lower"),
       metric("held_namespaces", "namespaces", "mount namespaces held while timing", "higher"),
+      metric("creator_mounts", "mounts",
+             "mounts in the creator's namespace, which each create copies (mount namespace "
+             "pins among them are skipped)",
+             "lower"),
       metric("build_s", "s", "time to make and pin the existing namespaces", "lower"),
       metric("isocost_vmhwm_bytes", "bytes", "isocost's peak resident memory (VmHWM)", "lower"),
       metric("isocost_vmrss_bytes", "bytes", "isocost's resident memory after the repetition",
