@@ -168,9 +168,9 @@ void EndNsHolder(NsHolder& holder) {
 void KillOwnedProcess(pid_t pid, unsigned long long start_ticks) {
   if (!ProcessAlive(pid, start_ticks)) return;  // gone, or the pid was reused
   std::string comm = Trim(TryReadFile("/proc/" + std::to_string(pid) + "/comm").value_or(""));
-  if (comm.find("isocost") == std::string::npos) {
+  if (comm.rfind("isocost-", 0) != 0) {
     throw Error(ErrorKind::kFailure, "refusing to kill process " + std::to_string(pid) + " ('" +
-                                         comm + "'): its name does not contain 'isocost'");
+                                         comm + "'): not an isocost-* helper");
   }
   if (kill(pid, SIGKILL) != 0 && errno != ESRCH) {
     ThrowErrno("killing helper process " + std::to_string(pid));

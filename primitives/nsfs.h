@@ -47,7 +47,8 @@ pid_t ForkHelper(const char* name, int command_fd, int status_fd);
 
 // Kills an isocost helper process identified by pid and start time (field
 // 22 of /proc/<pid>/stat) if it is still that process; refuses one whose
-// name lacks "isocost". For the journal's undo table.
+// name does not start with "isocost-" (isocost itself is "isocost"). For the
+// journal's undo table.
 void KillOwnedProcess(pid_t pid, unsigned long long start_ticks);
 
 // A pin directory: created, bind-mounted onto itself and made private, so
