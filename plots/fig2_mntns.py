@@ -16,6 +16,8 @@ under the figure.  Units come from the CSV's unit column.
 
 import dataclasses
 
+from matplotlib import ticker
+
 import isocost_plot as ip
 
 EXPERIMENT = "mntns"
@@ -48,13 +50,12 @@ def plot(results, run_info, out_dir, variant=None):
     ip.require_parameters(results, EXPERIMENT, ("existing", "hold"))
     rows = ip.select(results.rows, EXPERIMENT)
 
+    varies = {p: len({r.get(p) for r in rows}) > 1 for p, _, _ in X_CHOICES}
     paths = []
     for x_param, x_words, stem in X_CHOICES:
-        xs = {r.get(x_param) for r in rows}
-        if x_param == "existing" or len(xs) > 1:
-            if len({r.get("existing") for r in rows}) == 1 and x_param == "existing" \
-                    and len({r.get("netns_pins") for r in rows}) > 1:
-                continue  # a netns-pins run: only the second figure means something
+        # existing is the x axis unless only the netns pins were swept.
+        wanted = varies[x_param] or (x_param == "existing" and not varies["netns_pins"])
+        if wanted:
             paths += plot_against(rows, x_param, x_words, variant, out_dir,
                                   variant.stem_prefix + stem)
     return paths
@@ -98,6 +99,7 @@ def plot_against(rows, x_param, x_words, variant, out_dir, stem):
     ax.set_yscale("log")
     ax.set_xticks([x if x > 0 else zero_at for x in xs])
     ax.set_xticklabels([f"{x:,}" for x in xs], rotation=45, fontsize=8)
+    ax.xaxis.set_minor_locator(ticker.NullLocator())
     ax.set_xlabel(x_words + " (log; 0 at the left edge)")
     ax.set_ylabel(f"operations per second ({ip.unit_of(chosen, OPS[0][0])}, log)")
     ax.grid(True, which="major", color="0.88", linewidth=0.8)

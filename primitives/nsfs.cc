@@ -147,6 +147,11 @@ void WaitNsHolder(const NsHolder& holder) {
   if (got != static_cast<ssize_t>(sizeof(status))) {
     throw Error(ErrorKind::kFailure, what + ": it ended without saying why");
   }
+  if (status.step == 1 && status.err == ENOSPC) {
+    throw SysError(status.err, what +
+                                   ": unshare failed: the user.max_mnt_namespaces or "
+                                   "user.max_net_namespaces limit was reached");
+  }
   if (status.step != 0) {
     throw SysError(status.err, what + ": " + (status.step == 1 ? "unshare" : "open") + " failed");
   }
