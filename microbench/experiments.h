@@ -7,8 +7,9 @@
 
 namespace isocost {
 
-ExperimentSpec CgroupExperiment();     // figure 5, microbench/cgroup.cc
+ExperimentSpec CgroupExperiment();        // figure 5, microbench/cgroup.cc
 ExperimentSpec ContainerE2eExperiment();  // containers end to end, microbench/container_e2e.cc
+ExperimentSpec MntnsExperiment();         // figure 2, microbench/mntns.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.

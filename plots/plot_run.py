@@ -13,6 +13,7 @@ import os
 import sys
 
 import container_e2e
+import fig2_mntns
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -21,6 +22,7 @@ import isocost_plot as ip
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
     "container_e2e": container_e2e.plot,
+    "mntns": fig2_mntns.plot,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
