@@ -15,6 +15,8 @@
 #include "cgroup.h"
 #include "error.h"
 #include "fs.h"
+#include "netlink.h"
+#include "tracecount.h"
 
 namespace isocost {
 namespace {
@@ -64,6 +66,16 @@ void UndoDirectory(const nlohmann::json& args) {
   RemoveOwnedTree(args.at("path").get<std::string>());
 }
 
+// A network device in isocost's own network namespace (a veth pair's host
+// end; deleting it deletes its peer). Gone already is fine.
+void UndoNetdev(const nlohmann::json& args) {
+  DeleteOwnedLink(args.at("name").get<std::string>());
+}
+
+void UndoTraceInstance(const nlohmann::json& args) {
+  RemoveTraceInstance(args.at("name").get<std::string>());
+}
+
 }  // namespace
 
 const std::map<std::string, UndoFn>& UndoActions() {
@@ -73,6 +85,8 @@ const std::map<std::string, UndoFn>& UndoActions() {
       {"write_file", UndoWriteFile},                // a sysctl or other setting; restores old_value
       {"mount", UndoMount},                         // a mount; lazily unmounted
       {"directory", UndoDirectory},                 // a scratch directory tree
+      {"netdev", UndoNetdev},                       // a network device; deleted
+      {"trace_instance", UndoTraceInstance},        // a tracing instance; removed
   };
   return kActions;
 }

@@ -108,6 +108,24 @@ pid_t SpawnIntoCgroup(int cgroup_fd) {
   return pid;
 }
 
+pid_t SpawnWithFlags(uint64_t flags, void (*child)(const void*), const void* arg) {
+  clone_args args{};
+  args.flags = flags;
+  args.exit_signal = SIGCHLD;
+
+  pid_t pid;
+  {
+    StopSignalsBlocked blocked;
+    pid = Clone3(&args);
+    if (pid == 0) {
+      child(arg);
+      _exit(0);
+    }
+  }
+  if (pid < 0) ThrowErrno("starting a child in new namespaces with clone3");
+  return pid;
+}
+
 int Reap(pid_t pid) {
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 namespace isocost {
 
 // A child that waits, parked on a pipe, until released; then it exits.
@@ -20,6 +22,11 @@ void Release(ParkedChild& child);
 // Starts a child directly inside the cgroup v2 directory open at cgroup_fd
 // (clone3 with CLONE_INTO_CGROUP); the child exits at once.
 pid_t SpawnIntoCgroup(int cgroup_fd);
+// Starts a child with clone3 and the given CLONE_* flags (new namespaces,
+// say); the child runs child(arg), which must end with _exit and must not
+// allocate (the parent is multithreaded). Throws SysError, keeping errno
+// (ENOSPC when a namespace limit is reached).
+pid_t SpawnWithFlags(uint64_t flags, void (*child)(const void*), const void* arg);
 // Waits for a child to exit and returns its wait status.
 int Reap(pid_t pid);
 
