@@ -309,12 +309,20 @@ class ContainerWorkload : public Workload {
   }
 
   pid_t Start(const ChildPlan& plan, uint64_t* counters) {
+    Clock::time_point first = Clock::now();
     for (;;) {
       try {
         return SpawnWithFlags(flags_, ContainerMain, &plan);
       } catch (const SysError& e) {
         // At the user.max_net_namespaces cap: wait for teardown to catch up.
         if (e.err() != ENOSPC || max_netns_ == 0 || isocost::Interrupted()) throw;
+        if (Clock::now() - first > drain_timeout_) {
+          throw Error(ErrorKind::kFailure,
+                      fmt::format("no network namespace could be created under "
+                                  "user.max_net_namespaces={} for drain_timeout_s: the host's "
+                                  "other namespaces may already fill the cap",
+                                  max_netns_));
+        }
         ++counters[kCreateRetries];
         usleep(100);
       }

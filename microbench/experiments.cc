@@ -16,6 +16,7 @@ const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
       CgroupExperiment(),
       ContainerExperiment(),
+      NetnsInterferenceExperiment(),
   };
   return kExperiments;
 }

@@ -9,6 +9,8 @@ namespace isocost {
 
 ExperimentSpec CgroupExperiment();     // figure 5, microbench/cgroup.cc
 ExperimentSpec ContainerExperiment();  // figure 4, microbench/container.cc
+// network namespace creation under churn, microbench/netns_interference.cc
+ExperimentSpec NetnsInterferenceExperiment();
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.
