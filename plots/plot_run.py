@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+import fig4_netns
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -19,6 +20,8 @@ import isocost_plot as ip
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
+    "container": fig4_netns.plot,
+    "netns_interference": fig4_netns.plot_interference_run,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
