@@ -31,6 +31,7 @@
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
+#include "primitives/host.h"
 #include "primitives/interrupt.h"
 #include "primitives/netlink.h"
 #include "primitives/netns.h"
@@ -417,6 +418,7 @@ class ContainerWorkload : public Workload {
   Clock::time_point drain_started_{};
   bool timed_out_ = false;
   uint64_t uevents_ = 0, nsid_ = 0, overruns_ = 0, allocated_ = 0;
+  uint64_t allocated0_ = 0, released0_ = 0;
   std::exception_ptr sampler_error_;
 };
 
@@ -434,8 +436,8 @@ void ContainerWorkload::TakeSample(const NetnsCensus& census, Clock::time_point 
   s.draining = draining;
   s.ops = ops_.load();
   s.in_flight = in_flight_.load();
-  s.freed = census.Released();  // first: never more releases than allocations
-  s.allocated = census.Allocated();
+  s.freed = census.Released() - released0_;  // first: never more releases than allocations
+  s.allocated = census.Allocated() - allocated0_;
   s.backlog = static_cast<int64_t>(s.allocated) - static_cast<int64_t>(s.freed) -
               static_cast<int64_t>(s.in_flight);
   s.memory_bytes = static_cast<int64_t>(mem.slab_unreclaimable_bytes + mem.percpu_bytes);
@@ -459,6 +461,8 @@ void ContainerWorkload::SamplerMain(std::promise<void>& ready) {
   }
   Clock::time_point t0 = Clock::now();
   try {
+    released0_ = census->Released();  // the census's own check made one namespace
+    allocated0_ = census->Allocated();
     TakeSample(*census, t0, false);
     ready.set_value();
     std::unique_lock lock(mu_);
@@ -483,7 +487,7 @@ void ContainerWorkload::SamplerMain(std::promise<void>& ready) {
     uevents_ = listener->uevents();
     nsid_ = listener->nsid_messages();
     overruns_ = listener->overruns();
-    allocated_ = census->Allocated();
+    allocated_ = census->Allocated() - allocated0_;
   } catch (...) {
     sampler_error_ = std::current_exception();
   }
@@ -588,6 +592,10 @@ std::string Unsupported(const Point& p) {
   }
   if (p.Int("max_net_namespaces") > 0 && !readable(kSysctlMaxNetns)) {
     return std::string("no ") + kSysctlMaxNetns;
+  }
+  if (p.Int("max_net_namespaces") > 0 && !HaveCapability("cap_sys_resource")) {
+    return "max_net_namespaces: writing user.max_net_namespaces needs CAP_SYS_RESOURCE, which "
+           "this root process lacks";
   }
   return "";
 }
