@@ -3,7 +3,10 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -223,6 +226,101 @@ BroadcastListener::~BroadcastListener() {
 void BroadcastListener::Drain() {
   CountWaiting(uevent_fd_, {}, uevents_, overruns_);
   CountWaiting(nsid_fd_, {RTM_NEWNSID, RTM_DELNSID}, nsid_, overruns_);
+}
+
+namespace {
+
+// The holder's life: make the namespaces and listeners, report ready, then
+// count until the command pipe closes; a byte on it asks for the totals.
+[[noreturn]] void HolderMain(int n, int command_fd, int reply_fd) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  prctl(PR_SET_NAME, "isocost-holder");
+  std::vector<std::unique_ptr<BroadcastListener>> listeners;
+  try {
+    for (int i = 0; i < n; ++i) {
+      if (unshare(CLONE_NEWNET) != 0) _exit(2);
+      listeners.push_back(std::make_unique<BroadcastListener>());
+    }
+  } catch (...) {
+    _exit(3);
+  }
+  NetnsHolder::Counts c;
+  if (write(reply_fd, &c, sizeof(c)) != sizeof(c)) _exit(4);
+  std::vector<pollfd> fds;
+  fds.push_back({command_fd, POLLIN, 0});
+  for (auto& l : listeners) {
+    for (int fd : l->fds())
+      fds.push_back({fd, POLLIN, 0});
+  }
+  for (;;) {
+    if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) _exit(5);
+    for (auto& l : listeners)
+      l->Drain();
+    if (fds[0].revents == 0) continue;
+    char byte;
+    if (read(command_fd, &byte, 1) != 1) _exit(0);
+    c = {};
+    for (auto& l : listeners) {
+      c.uevents += l->uevents();
+      c.nsid_messages += l->nsid_messages();
+      c.overruns += l->overruns();
+    }
+    if (write(reply_fd, &c, sizeof(c)) != sizeof(c)) _exit(4);
+  }
+}
+
+}  // namespace
+
+NetnsHolder::NetnsHolder(int n) {
+  int command[2], reply[2];
+  if (pipe2(command, O_CLOEXEC) != 0) ThrowErrno("creating a pipe for the netns holder");
+  if (pipe2(reply, O_CLOEXEC) != 0) ThrowErrno("creating a pipe for the netns holder");
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(command[1]);
+    close(reply[0]);
+    HolderMain(n, command[0], reply[1]);
+  }
+  int err = errno;
+  close(command[0]);
+  close(reply[1]);
+  command_fd_ = command[1];
+  reply_fd_ = reply[0];
+  pid_ = pid;
+  if (pid < 0) {
+    close(command_fd_);
+    close(reply_fd_);
+    throw SysError(err, "starting the network namespace holder");
+  }
+  Counts ready;
+  if (read(reply_fd_, &ready, sizeof(ready)) != sizeof(ready)) {
+    int status = Reap(pid_);
+    close(command_fd_);
+    close(reply_fd_);
+    pid_ = -1;
+    throw Error(ErrorKind::kFailure, "the holder could not make " + std::to_string(n) +
+                                         " network namespaces with listeners (status " +
+                                         std::to_string(status) + ")");
+  }
+}
+
+NetnsHolder::~NetnsHolder() {
+  if (pid_ < 0) return;
+  close(command_fd_);
+  close(reply_fd_);
+  kill(pid_, SIGKILL);
+  try {
+    Reap(pid_);
+  } catch (...) {
+  }
+}
+
+NetnsHolder::Counts NetnsHolder::Take() {
+  char byte = 1;
+  Counts c;
+  if (write(command_fd_, &byte, 1) != 1) ThrowErrno("asking the netns holder for its counts");
+  if (read(reply_fd_, &c, sizeof(c)) != sizeof(c)) ThrowErrno("reading the netns holder's counts");
+  return c;
 }
 
 }  // namespace isocost

@@ -5,6 +5,8 @@
 // namespace-id notifications) a namespace's creation and teardown cause.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -79,10 +81,34 @@ class BroadcastListener {
   uint64_t uevents() const { return uevents_; }
   uint64_t nsid_messages() const { return nsid_; }
   uint64_t overruns() const { return overruns_; }  // ENOBUFS: messages lost
+  std::vector<int> fds() const { return {uevent_fd_, nsid_fd_}; }
 
  private:
   int uevent_fd_ = -1, nsid_fd_ = -1;
   uint64_t uevents_ = 0, nsid_ = 0, overruns_ = 0;
+};
+
+// A child process holding n network namespaces, each with a uevent and a
+// namespace-id listener that it drains continuously, so that what a new
+// namespace broadcasts to existing ones can be counted. The namespaces are
+// held by their sockets, not by mounts. It dies with the thread that made
+// it, or with the destructor.
+class NetnsHolder {
+ public:
+  explicit NetnsHolder(int n);
+  ~NetnsHolder();
+  NetnsHolder(const NetnsHolder&) = delete;
+  NetnsHolder& operator=(const NetnsHolder&) = delete;
+
+  struct Counts {
+    uint64_t uevents = 0, nsid_messages = 0, overruns = 0;
+  };
+  // Messages received over all held namespaces so far.
+  Counts Take();
+
+ private:
+  pid_t pid_ = -1;
+  int command_fd_ = -1, reply_fd_ = -1;
 };
 
 }  // namespace isocost
