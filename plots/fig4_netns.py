@@ -132,11 +132,12 @@ def plot_lines(rows, footer, out_dir, stem):
     variants = variants_in(rows)
     fig, axes = ip.new_figure(13, 5.2, ncols=2, sharey=True)
     colors = {v: f"C{i}" for i, v in enumerate(variants)}
-    xs = sorted({r["threads"] for r in rows})
+    x_param = x_parameter(rows)
+    xs = sorted({r[x_param] for r in rows})
     for ax, (metric, label, _) in zip(axes, RATES):
         for v in variants:
-            pts = sorted((r["threads"], r) for r in metric_rows(rows, metric)
-                         if r["network"] == v)
+            pts = sorted(((r[x_param], r) for r in metric_rows(rows, metric)
+                          if r["network"] == v), key=lambda p: p[0])
             if not pts:
                 continue
             x = [p[0] for p in pts]
@@ -149,18 +150,29 @@ def plot_lines(rows, footer, out_dir, stem):
                 if not p["trustworthy"]:
                     ax.plot(xi, p["value"], marker="o", color="white",
                             markeredgecolor=colors[v])
-        ax.set_xscale("log", base=2)
+        ax.set_xscale("symlog" if 0 in xs else "log", base=2)
         ax.set_xticks(xs, [str(x) for x in xs])
-        ax.set_xlabel("concurrent creators (threads)")
+        ax.set_xlabel(X_WORDS.get(x_param, x_param))
         ax.set_title(f"{label} ({metric})", fontsize=10)
         ax.set_ylim(bottom=0)
         ax.grid(True, color="0.88")
     axes[0].set_ylabel("containers per second")
     axes[-1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9, frameon=False)
-    fig.suptitle("Figure 4: containers per second against concurrency")
+    fig.suptitle(f"Figure 4: containers per second against {X_WORDS.get(x_param, x_param)}")
     ip.add_notes(fig, ["Markers: medians; error bars: min to max; hollow: untrustworthy."]
                  + status_lines(rows), footer)
     return ip.save_figure(fig, out_dir, stem)
+
+
+X_WORDS = {"threads": "concurrent creators (threads)",
+           "held_netns": "network namespaces that exist meanwhile (held_netns)"}
+
+
+def x_parameter(rows):
+    """threads, or held_netns when only that varies."""
+    if len({r["threads"] for r in rows}) == 1 and len({r.get("held_netns") for r in rows}) > 1:
+        return "held_netns"
+    return "threads"
 
 
 def read_backlog(run_dir, index):
@@ -214,8 +226,8 @@ def plot_interference(rows, footer, out_dir, stem):
     fig, axes = ip.new_figure(13, 5.2, ncols=2, sharey=True)
     for ax, metric in zip(axes, ("latency_p50_ns", "latency_p99_ns")):
         for i, probe in enumerate(sorted({r["probe"] for r in rows})):
-            pts = sorted((r["background"], r) for r in metric_rows(rows, metric)
-                         if r["probe"] == probe)
+            pts = sorted(((r["background"], r) for r in metric_rows(rows, metric)
+                          if r["probe"] == probe), key=lambda p: p[0])
             if not pts:
                 continue
             ax.errorbar([p[0] for p in pts], [p[1]["value"] / 1e6 for p in pts],

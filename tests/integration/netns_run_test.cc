@@ -155,7 +155,7 @@ int64_t LowerCap() {
 
 std::string RunConfig() {
   return "experiment: container\nname: netns-safety\n"
-         "params: {drain_timeout_s: 20, sample_interval_ms: 10}\n"
+         "params: {drain_timeout_s: 20, sample_interval_ms: 10, held_netns: 8}\n"
          "sweep:\n  network: [none, lo_ipv6_off, veth_inside, veth_moved]\n  threads: [2]\n"
          "repetitions: 1\nbudget: {iterations: 10}\n";
 }
