@@ -14,9 +14,8 @@ class EmptyWorkload : public Workload {
 
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
-      CgroupExperiment(),
-      ContainerE2eExperiment(),
-      MntnsExperiment(),
+      CgroupExperiment(),    ContainerE2eExperiment(),      MntnsExperiment(),
+      ContainerExperiment(), NetnsInterferenceExperiment(),
   };
   return kExperiments;
 }

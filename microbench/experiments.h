@@ -10,6 +10,9 @@ namespace isocost {
 ExperimentSpec CgroupExperiment();        // figure 5, microbench/cgroup.cc
 ExperimentSpec ContainerE2eExperiment();  // containers end to end, microbench/container_e2e.cc
 ExperimentSpec MntnsExperiment();         // figure 2, microbench/mntns.cc
+ExperimentSpec ContainerExperiment();     // figure 4, microbench/container.cc
+// network namespace creation under churn, microbench/netns_interference.cc
+ExperimentSpec NetnsInterferenceExperiment();
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.

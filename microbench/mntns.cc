@@ -42,6 +42,7 @@
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
+#include "primitives/host.h"
 #include "primitives/interrupt.h"
 #include "primitives/nsfs.h"
 #include "primitives/process.h"
@@ -273,7 +274,7 @@ class MntnsWorkload : public Workload {
     KernelMemory after = ReadKernelMemory();
     slab_delta_ = static_cast<double>(after.slab_bytes - before.slab_bytes);
     unreclaimable_delta_ =
-        static_cast<double>(after.unreclaimable_bytes - before.unreclaimable_bytes);
+        static_cast<double>(after.slab_unreclaimable_bytes - before.slab_unreclaimable_bytes);
     StartCreator();
   }
 

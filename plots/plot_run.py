@@ -14,6 +14,7 @@ import sys
 
 import container_e2e
 import fig2_mntns
+import fig4_netns
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -23,6 +24,8 @@ PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
     "container_e2e": container_e2e.plot,
     "mntns": fig2_mntns.plot,
+    "container": fig4_netns.plot,
+    "netns_interference": fig4_netns.plot_interference_run,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {

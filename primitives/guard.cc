@@ -15,7 +15,9 @@
 #include "cgroup.h"
 #include "error.h"
 #include "fs.h"
+#include "netlink.h"
 #include "nsfs.h"
+#include "tracecount.h"
 
 namespace isocost {
 namespace {
@@ -73,6 +75,16 @@ void UndoPinDirectory(const nlohmann::json& args) {
   RemovePinDirectory(args.at("path").get<std::string>());
 }
 
+// A network device in isocost's own network namespace (a veth pair's host
+// end; deleting it deletes its peer). Gone already is fine.
+void UndoNetdev(const nlohmann::json& args) {
+  DeleteOwnedLink(args.at("name").get<std::string>());
+}
+
+void UndoTraceInstance(const nlohmann::json& args) {
+  RemoveTraceInstance(args.at("name").get<std::string>());
+}
+
 }  // namespace
 
 const std::map<std::string, UndoFn>& UndoActions() {
@@ -84,6 +96,8 @@ const std::map<std::string, UndoFn>& UndoActions() {
       {"directory", UndoDirectory},                 // a scratch directory tree
       {"helper_process", UndoHelperProcess},        // an isocost-* helper (pid + start time)
       {"pin_directory", UndoPinDirectory},          // a pin directory and every pin in it
+      {"netdev", UndoNetdev},                       // a network device; deleted
+      {"trace_instance", UndoTraceInstance},        // a tracing instance; removed
   };
   return kActions;
 }

@@ -193,4 +193,18 @@ bool HaveCapability(const std::string& name) {
   return v == CAP_SET;
 }
 
+KernelMemory ReadKernelMemory() {
+  std::istringstream in(ReadFile("/proc/meminfo"));
+  KernelMemory m;
+  std::string key, unit;
+  int64_t kib = 0;
+  while (in >> key >> kib) {
+    if (key == "Slab:") m.slab_bytes = kib * 1024;
+    if (key == "SUnreclaim:") m.slab_unreclaimable_bytes = kib * 1024;
+    if (key == "Percpu:") m.percpu_bytes = kib * 1024;
+    std::getline(in, unit);
+  }
+  return m;
+}
+
 }  // namespace isocost

@@ -50,6 +50,15 @@ nlohmann::json ToJson(const HostFacts& facts);
 
 // Effective capabilities of this process that are missing, by name
 // ("cap_sys_resource"), from the full set the running kernel knows.
+// Kernel memory from /proc/meminfo, in bytes: what held or dying namespaces
+// cost shows up here.
+struct KernelMemory {
+  int64_t slab_bytes = 0;                // Slab
+  int64_t slab_unreclaimable_bytes = 0;  // SUnreclaim
+  int64_t percpu_bytes = 0;              // Percpu
+};
+KernelMemory ReadKernelMemory();
+
 std::vector<std::string> MissingCapabilities();
 bool HaveCapability(const std::string& name);
 

@@ -222,20 +222,6 @@ void RemovePinDirectory(const std::string& path) {
   RemoveOwnedTree(path);
 }
 
-KernelMemory ReadKernelMemory() {
-  KernelMemory m;
-  std::istringstream in(ReadFile("/proc/meminfo"));
-  std::string key;
-  long long kib = 0;
-  std::string unit;
-  while (in >> key >> kib) {
-    if (key == "Slab:") m.slab_bytes = kib * 1024;
-    if (key == "SUnreclaim:") m.unreclaimable_bytes = kib * 1024;
-    std::getline(in, unit);
-  }
-  return m;
-}
-
 long long ProcessMemoryBytes(const std::string& pid, const std::string& field) {
   std::istringstream in(TryReadFile("/proc/" + pid + "/status").value_or(""));
   for (std::string line; std::getline(in, line);) {

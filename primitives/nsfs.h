@@ -61,12 +61,6 @@ void PinNamespace(const std::string& source, const std::string& dir, const std::
 // Lazily unmounts the pin directory with every pin in it, then removes it.
 void RemovePinDirectory(const std::string& path);
 
-// Kernel memory from /proc/meminfo, in bytes: Slab and SUnreclaim.
-struct KernelMemory {
-  long long slab_bytes = 0;
-  long long unreclaimable_bytes = 0;
-};
-KernelMemory ReadKernelMemory();
 // A /proc/<pid>/status field in bytes ("VmRSS", "VmHWM"); 0 if absent.
 long long ProcessMemoryBytes(const std::string& pid, const std::string& field);
 

@@ -5,6 +5,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+
 namespace isocost {
 
 // A child that waits, parked on a pipe, until released; then it exits.
@@ -23,7 +25,9 @@ pid_t SpawnIntoCgroup(int cgroup_fd);
 // Starts a child with clone3 and the given CLONE_* flags (new namespaces;
 // CLONE_INTO_CGROUP is added when cgroup_fd >= 0). The child runs
 // child_main(arg), which may only make async-signal-safe calls and must
-// exec or _exit; it dies with the calling thread (PR_SET_PDEATHSIG).
+// exec or _exit (it must not allocate: the parent is multithreaded); it dies
+// with the calling thread (PR_SET_PDEATHSIG). Throws SysError keeping errno
+// (ENOSPC when a namespace limit is reached).
 using ChildMain = void (*)(void* arg);
 pid_t SpawnChild(unsigned long long flags, int cgroup_fd, ChildMain child_main, void* arg);
 // Waits for a child to exit and returns its wait status.
