@@ -14,7 +14,8 @@ class EmptyWorkload : public Workload {
 
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
-      CgroupExperiment(),
+      CgroupExperiment(),     StorageExperiment(), StorageCowExperiment(),
+      SwitchRootExperiment(), UmountExperiment(),
   };
   return kExperiments;
 }

@@ -7,7 +7,11 @@
 
 namespace isocost {
 
-ExperimentSpec CgroupExperiment();  // figure 5, microbench/cgroup.cc
+ExperimentSpec CgroupExperiment();      // figure 5, microbench/cgroup.cc
+ExperimentSpec StorageExperiment();     // storage figure, microbench/storage.cc
+ExperimentSpec StorageCowExperiment();  // copy-up and whiteout, microbench/storage_cow.cc
+ExperimentSpec SwitchRootExperiment();  // chroot, pivot_root, mntns: microbench/switch_root.cc
+ExperimentSpec UmountExperiment();      // umount against mounts, microbench/umount.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.
