@@ -10,7 +10,9 @@
 // Each thread has its own mount over its own lower directory, holding one
 // file of file_size_kib and many hard links to it (the names): every operation takes a
 // name not yet touched (overlay copies a hard-linked lower file up per
-// name, as mounted here with index=off). When the names run out, or the
+// name, as mounted here with index=off). fuse-overlayfs keeps hard links
+// together when it copies one up, and AUFS may, so for them every name is
+// a file of its own (up to 512 MiB of lower files a thread). When the names run out, or the
 // copies fill 512 MiB, the thread recycles inside the operation: union
 // mounts are remounted over an empty upper directory, deleted names are
 // linked again. The write or delete alone is timed as op_latency_*; the
@@ -110,8 +112,13 @@ class CowWorkload : public Workload {
     f.mnt = dir + "/mnt";
     for (const std::string& d : {f.lower, f.upper, f.work, f.mnt})
       MakeDir(d);
-    MakeFile(f.lower + "/src", bytes_);
-    Link(f);
+    if (backend_ == "bind" || backend_ == "overlay") {
+      MakeFile(f.lower + "/src", bytes_);
+      Link(f);
+      return f;
+    }
+    for (int i = 0; i < names_; ++i)
+      MakeFile(f.lower + "/f" + std::to_string(i), bytes_);
     return f;
   }
 

@@ -41,7 +41,8 @@ int64_t Ns(Clock::time_point a, Clock::time_point b) {
 
 // Where a thread was before it switched: its root, cwd and namespace.
 struct ThreadHome {
-  bool ready = false;
+  pid_t tid = 0;  // the thread it belongs to: Google Benchmark starts new
+                  // threads for each of its runs of a point
   int root_fd = -1, cwd_fd = -1, mntns_fd = -1;
 };
 
@@ -85,7 +86,7 @@ class SwitchRootWorkload : public Workload {
 
   void Operation(int thread, uint64_t*) override {
     ThreadHome& home = homes_[static_cast<size_t>(thread)];
-    if (!home.ready) Settle(home);
+    if (home.tid != gettid()) Settle(home);
 
     auto t0 = Clock::now();
     if (method_ == "chroot") {
@@ -102,10 +103,8 @@ class SwitchRootWorkload : public Workload {
   }
 
   void Release() override {
-    for (ThreadHome& h : homes_) {
-      for (int fd : {h.root_fd, h.cwd_fd, h.mntns_fd})
-        if (fd >= 0) close(fd);
-    }
+    for (ThreadHome& h : homes_)
+      CloseFds(h);
     homes_.clear();
     if (dir_.empty()) return;
     DetachAll(root_);
@@ -123,11 +122,20 @@ class SwitchRootWorkload : public Workload {
  private:
   // Gives the thread its own root and cwd (CLONE_FS) and remembers them.
   static void Settle(ThreadHome& home) {
+    CloseFds(home);
     if (unshare(CLONE_FS) != 0) ThrowErrno("unshare(CLONE_FS)");
     home.root_fd = OpenPath("/");
     home.cwd_fd = OpenPath(".");
-    home.mntns_fd = OpenPath("/proc/thread-self/ns/mnt");
-    home.ready = true;
+    home.mntns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (home.mntns_fd < 0) ThrowErrno("opening /proc/thread-self/ns/mnt");
+    home.tid = gettid();
+  }
+
+  static void CloseFds(ThreadHome& home) {
+    for (int* fd : {&home.root_fd, &home.cwd_fd, &home.mntns_fd}) {
+      if (*fd >= 0) close(*fd);
+      *fd = -1;
+    }
   }
 
   // In the thread's new namespace: the root becomes root_; the old root is
