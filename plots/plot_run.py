@@ -14,11 +14,16 @@ import sys
 
 import fig5_cgroup
 import isocost_plot as ip
+import storage
 
 # Experiment name -> function(results, run_info, out_dir) returning the paths written.
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
+    "storage": storage.plot_storage,
+    "storage_cow": storage.plot_cow,
+    "switch_root": storage.plot_switch_root,
+    "umount": storage.plot_umount,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
