@@ -124,7 +124,13 @@ Scratch MakeScratch(HostGuard& guard, const std::string& path) {
     throw Error(ErrorKind::kFailure, "scratch directory " + path + " must carry 'isocost'");
   }
   s.directory = guard.Apply("directory", {{"path", path}}, [&] {
-    if (mkdir(path.c_str(), 0700) != 0) ThrowErrno("creating scratch directory " + path);
+    if (mkdir(path.c_str(), 0700) == 0) return;
+    if (errno == EEXIST) {
+      throw Error(ErrorKind::kFailure, "scratch directory " + path +
+                                           " exists: left by an earlier run that was killed? "
+                                           "`isocost cleanup` removes it");
+    }
+    ThrowErrno("creating scratch directory " + path);
   });
   s.mount = guard.Apply("mount", {{"target", path}}, [&] { MountPrivateTmpfs(path); });
   return s;
