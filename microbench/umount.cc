@@ -1,8 +1,9 @@
 // umount cost against the number of mounts: N tmpfs instances are mounted
 // side by side, then unmounted one by one, last first, normally or lazily
-// (MNT_DETACH). One operation is one umount; the operation that finds
-// none left first mounts all N again (the harness's latency includes those
-// mounts, so read umount_latency_*, which times the umount alone).
+// (MNT_DETACH). One operation is one umount. Prepare mounts the first N;
+// the operation that finds none left mounts all N again (the harness's
+// latency includes those mounts, so read umount_latency_*, which times the
+// umount alone).
 // Each umount is measured on its own: wall time, the thread's CPU time,
 // and whether it slept (a voluntary context switch). A umount that waits
 // for an RCU grace period (namespace_unlock calling synchronize_rcu*)
@@ -71,19 +72,17 @@ class UmountWorkload : public Workload {
         threads_[static_cast<size_t>(t)].dirs.push_back(dir + "/m" + std::to_string(m));
         MakeDir(threads_[static_cast<size_t>(t)].dirs.back());
       }
+      MountAll(threads_[static_cast<size_t>(t)]);  // the first round's mounts, untimed
     }
   }
 
   void Operation(int thread, uint64_t*) override {
     ThreadState& s = threads_[static_cast<size_t>(thread)];
-    for (const std::string& d : s.dirs) {
-      auto t0 = Clock::now();
-      MountTmpfs(d, "size=64k");
-      s.mount_ns.push_back(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count());
+    if (s.mounted == 0) MountAll(s);
+    s.umounts.push_back(TimedUmount(s.dirs[s.mounted - 1]));
+    if (--s.mounted == 0) {
+      s.last_cycle.assign(s.umounts.begin() + static_cast<long>(s.cycle_start), s.umounts.end());
     }
-    for (auto d = s.dirs.rbegin(); d != s.dirs.rend(); ++d)
-      s.umounts.push_back(TimedUmount(*d));
   }
 
   void Release() override {
