@@ -7,16 +7,16 @@
 //   place.
 // - delete: unlink a lower-layer file. A union mount records a whiteout in
 //   the upper layer; a bind mount removes the name.
-// Each thread has its own mount over its own lower directory, holding one
-// file of file_size_kib and many hard links to it (the names): every operation takes a
-// name not yet touched (overlay copies a hard-linked lower file up per
-// name, as mounted here with index=off). fuse-overlayfs keeps hard links
-// together when it copies one up, and AUFS may, so for them every name is
-// a file of its own (up to 512 MiB of lower files a thread). When the names run out, or the
-// copies fill 512 MiB, the thread recycles inside the operation: union
-// mounts are remounted over an empty upper directory, deleted names are
-// linked again. The write or delete alone is timed as op_latency_*; the
-// harness's latency includes the recycling (recycles_per_op says how
+// Each thread has its own mount over its own lower directory. Every
+// operation takes a name not touched before: for bind and overlay, hard
+// links to one file of file_size_kib (overlay, mounted with index=off,
+// copies each name up on its own); for fuse-overlayfs, which keeps hard
+// links together when it copies one up, and aufs, a file of its own per
+// name (up to 512 MiB of lower files a thread). When the names run out,
+// or the copies fill 512 MiB, the thread recycles inside the operation:
+// union mounts are remounted over an empty upper directory, deleted names
+// are linked again. The write or delete alone is timed as op_latency_*;
+// the harness's latency includes the recycling (recycles_per_op says how
 // often).
 #include <fcntl.h>
 #include <unistd.h>

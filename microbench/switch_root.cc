@@ -10,10 +10,12 @@
 // - pivot_root: unshare(CLONE_NEWNS), make every mount private, chdir to
 //               the root, pivot_root(".", "."), detach the old root; back
 //               as for mntns.
-// Every thread first unshares its file system context (CLONE_FS), so that
-// chroot and setns move only that thread; mount namespaces are per thread
-// once unshared. The switch alone and the way back are timed apart
-// (switch_latency_*, back_latency_*); the harness's latency is both.
+// Every operation first unshares the thread's file system context
+// (CLONE_FS; a no-op once it is unshared), so that chroot and setns move
+// only that thread, also when Google Benchmark has just started a thread
+// that shares it; mount namespaces are per thread once unshared. The
+// switch alone and the way back are timed apart (switch_latency_*,
+// back_latency_*); the harness's latency is both.
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -86,6 +88,9 @@ class SwitchRootWorkload : public Workload {
 
   void Operation(int thread, uint64_t*) override {
     ThreadHome& home = homes_[static_cast<size_t>(thread)];
+    // Before every operation: a thread started meanwhile shares this
+    // thread's root until one of the two unshares (a no-op when unshared).
+    if (unshare(CLONE_FS) != 0) ThrowErrno("unshare(CLONE_FS)");
     if (home.tid != gettid()) Settle(home);
 
     auto t0 = Clock::now();
@@ -120,10 +125,9 @@ class SwitchRootWorkload : public Workload {
   }
 
  private:
-  // Gives the thread its own root and cwd (CLONE_FS) and remembers them.
+  // Remembers where the thread (its file system context unshared) is.
   static void Settle(ThreadHome& home) {
     CloseFds(home);
-    if (unshare(CLONE_FS) != 0) ThrowErrno("unshare(CLONE_FS)");
     home.root_fd = OpenPath("/");
     home.cwd_fd = OpenPath(".");
     home.mntns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
