@@ -12,10 +12,10 @@
 // links to one file of file_size_kib (overlay, mounted with index=off,
 // copies each name up on its own); for fuse-overlayfs, which keeps hard
 // links together when it copies one up, and aufs, a file of its own per
-// name (up to 512 MiB of lower files a thread). When the names run out,
-// or the copies fill 512 MiB, the thread recycles inside the operation:
-// union mounts are remounted over an empty upper directory, deleted names
-// are linked again. The write or delete alone is timed as op_latency_*;
+// name. There are 1,024 names, fewer for big files (at least 4, and
+// 128 MiB of copies at most, unless 4 files take more). When they run out,
+// the thread recycles inside the operation: union mounts are remounted
+// over an empty upper directory, deleted names are linked again. The write or delete alone is timed as op_latency_*;
 // the harness's latency includes the recycling (recycles_per_op says how
 // often).
 #include <fcntl.h>
@@ -37,7 +37,7 @@ std::string StorageBackendMissing(const std::string& backend);  // microbench/st
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int64_t kUpperBudget = int64_t{512} << 20;
+constexpr int64_t kUpperBudget = int64_t{128} << 20;
 enum Counter { kRecycles = 0 };
 
 struct ThreadFiles {
@@ -55,7 +55,7 @@ class CowWorkload : public Workload {
         backend_(p.String("backend")),
         delete_(p.String("operation") == "delete"),
         bytes_(p.Int("file_size_kib") * 1024),
-        names_(static_cast<int>(std::clamp<int64_t>(kUpperBudget / bytes_, 8, 4096))) {}
+        names_(static_cast<int>(std::clamp<int64_t>(kUpperBudget / bytes_, 4, 1024))) {}
 
   void Prepare(int threads) override {
     tree_ = &StorageTree::For(guard_);
