@@ -12,6 +12,7 @@
 #include "harness/compare.h"
 #include "harness/config.h"
 #include "harness/doctor.h"
+#include "harness/plan.h"
 #include "harness/results.h"
 #include "harness/runner.h"
 #include "harness/trend.h"
@@ -189,6 +190,23 @@ int CompareCommand(const std::string& base, const std::string& next, const Compa
     throw Error(ErrorKind::kUsage, "no point of " + base + " matches a point of " + next);
   }
   return report.regressions > 0 ? kExitRegression : kExitOk;
+}
+
+int PlanCommand(const std::vector<std::string>& paths, const PlanOptions& options,
+                const std::string& format) {
+  std::vector<RunData> runs;
+  for (const std::string& path : paths) {
+    for (const std::string& run : FindRuns(path))
+      runs.push_back(LoadRun(run));
+  }
+  if (runs.empty()) throw Error(ErrorKind::kUsage, "no runs found in the paths given");
+  std::vector<Prediction> plan = Plan(runs, options);
+  if (format == "json") {
+    fmt::print("{}\n", PlanJson(plan, options).dump(2));
+  } else {
+    fmt::print("{}", format == "markdown" ? PlanMarkdown(plan, options) : PlanText(plan, options));
+  }
+  return kExitOk;
 }
 
 int TrendCommand(const std::vector<std::string>& runs, const TrendOptions& options, bool json) {

@@ -21,6 +21,7 @@ namespace {
 const std::vector<std::string> kExperimentKeys = {
     "experiment", "name", "description", "params", "sweep", "repetitions", "budget", "quick_scale"};
 const std::vector<std::string> kSuiteKeys = {"suite", "description", "configs"};
+const std::vector<std::string> kPresetKeys = {"preset", "description", "params"};
 
 std::string KnownExperiments() {
   std::vector<std::string> names;
@@ -119,6 +120,9 @@ class Checker {
   }
 
   const std::string& file() const { return file_; }
+  void Add(const std::vector<ConfigProblem>& problems) {
+    problems_.insert(problems_.end(), problems.begin(), problems.end());
+  }
   // In the order they appear in the file.
   std::vector<ConfigProblem>& problems() {
     std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) {
@@ -324,6 +328,89 @@ void ReadBudget(Checker& c, const YAML::Node& node, Budget& budget) {
   }
 }
 
+std::optional<std::string> CheckedName(Checker& c, const YAML::Node& node, const std::string& key);
+
+// The parameter values a preset file sets, checked against the experiment;
+// nothing when it has problems, which go to c.
+std::optional<Point> LoadPreset(Checker& c, const ExperimentSpec& e, const YAML::Node& where,
+                                const std::string& key, const std::string& file,
+                                std::string* text_out) {
+  Checker pc(file);
+  std::error_code ec;
+  auto text = std::filesystem::is_regular_file(file, ec) &&
+                      std::filesystem::file_size(file, ec) <= kMaxConfigBytes
+                  ? TryReadFile(file)
+                  : std::nullopt;
+  if (!text) {
+    c.Problem(where, key,
+              fmt::format("cannot read the preset {}: not a readable file of at "
+                          "most {} bytes",
+                          file, kMaxConfigBytes));
+    return std::nullopt;
+  }
+  Point values;
+  std::optional<YAML::Node> root;
+  try {
+    root = YAML::Load(*text);
+  } catch (const YAML::ParserException& ex) {
+    pc.Problem(ex.mark, "", "malformed YAML: " + ex.msg);
+  }
+  if (root && (!root->IsMap() || !(*root)["params"])) {
+    pc.Problem(*root, "", "expected a preset: a map with 'preset:' and 'params:'");
+  } else if (root) {
+    pc.Keys(*root, "", kPresetKeys);
+    if ((*root)["preset"]) CheckedName(pc, (*root)["preset"], "preset");
+    ReadParams(pc, e, (*root)["params"], values);
+    for (const auto& [name, value] : values.values()) {
+      if (e.FindParam(name)->preset)
+        pc.Problem((*root)["params"], "params." + name,
+                   "a preset "
+                   "cannot name another preset");
+    }
+  }
+  if (!pc.problems().empty()) {
+    c.Add(pc.problems());
+    return std::nullopt;
+  }
+  *text_out = *text;
+  return values;
+}
+
+// Applies the presets the points name: their values replace the defaults,
+// not what the config itself fixes or sweeps.
+void ApplyPresets(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
+  std::set<std::string> explicit_keys;
+  for (const char* section : {"params", "sweep"}) {
+    if (root[section] && root[section].IsMap()) {
+      for (const auto& kv : root[section])
+        explicit_keys.insert(kv.first.Scalar());
+    }
+  }
+  std::filesystem::path dir = std::filesystem::path(cfg.file).parent_path();
+  std::map<std::string, std::optional<Point>> loaded;
+  for (Point& p : cfg.points) {
+    for (const ParamSpec& spec : cfg.experiment->params) {
+      if (!spec.preset || p.String(spec.name).empty()) continue;
+      const std::string& name = p.String(spec.name);
+      bool swept = root["sweep"] && root["sweep"].IsMap() && root["sweep"][spec.name];
+      std::string key = swept ? "sweep." : "params.";
+      YAML::Node section = root[swept ? "sweep" : "params"];
+      YAML::Node where =
+          section && section.IsMap() && section[spec.name] ? section[spec.name] : root;
+      if (!loaded.contains(name)) {
+        std::string text;
+        loaded[name] =
+            LoadPreset(c, *cfg.experiment, where, key + spec.name, (dir / name).string(), &text);
+        if (loaded[name]) cfg.presets.push_back({name, text});
+      }
+      if (!loaded[name]) continue;
+      for (const auto& [param, value] : loaded[name]->values()) {
+        if (!explicit_keys.contains(param)) p.Set(param, value);
+      }
+    }
+  }
+}
+
 // Rejects points the experiment can never run, once per distinct reason.
 void CheckPoints(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
   std::string key = root["sweep"] ? "sweep" : "params";
@@ -399,6 +486,8 @@ void ReadExperiment(Checker& c, const YAML::Node& root, ExperimentConfig& cfg) {
     return;
   }
   cfg.points = ExpandSweep(base, cfg.sweep);
+  ApplyPresets(c, root, cfg);
+  if (!c.problems().empty()) return;
   CheckPoints(c, root, cfg);
 }
 
@@ -538,6 +627,18 @@ ExperimentConfig ParseExperimentConfig(const std::string& text, const std::strin
   }
   if (!c.problems().empty()) throw ConfigError(c.problems());
   return cfg;
+}
+
+Point LoadPresetPoint(const ExperimentSpec& experiment, const std::string& file) {
+  Checker c(file);
+  std::string text;
+  Point point = experiment.Defaults();
+  if (auto values = LoadPreset(c, experiment, YAML::Node(), "", file, &text)) {
+    for (const auto& [name, value] : values->values())
+      point.Set(name, value);
+  }
+  if (!c.problems().empty()) throw ConfigError(c.problems());
+  return point;
 }
 
 std::string Sha256Hex(const std::string& data) {

@@ -13,6 +13,11 @@
 //   repetitions: 5
 //   budget: {min_time_s: 0.5}    # or {iterations: N}, per repetition
 //   quick_scale: 0.1             # --quick multiplies the budget by this
+// A preset (for a parameter declared `preset`, such as the container
+// experiment's recipe), a file named by that parameter's value:
+//   preset: lean                 # its name
+//   description: ...
+//   params: {root: bind, cgroup: pool}
 // A suite:
 //   suite: default
 //   configs: [fig5-cgroup.yaml]  # paths relative to the suite file
@@ -60,6 +65,11 @@ struct ExperimentConfig {
   Budget budget;
   double quick_scale = 0.1;
   std::vector<Point> points;  // the expanded sweep
+  struct Preset {
+    std::string file;  // as named in the config, and its text
+    std::string text;
+  };
+  std::vector<Preset> presets;  // the preset files the points use
 
   // The budget --quick uses: time or iterations scaled, points unchanged.
   Budget QuickBudget() const;
@@ -74,6 +84,10 @@ std::vector<ExperimentConfig> LoadConfigs(const std::vector<std::string>& paths,
 // The same for text in memory, as if read from `file`; suites may not be
 // given this way. For tests.
 ExperimentConfig ParseExperimentConfig(const std::string& text, const std::string& file);
+
+// The parameter values of a preset file for `experiment` (every other
+// parameter at its default). Throws ConfigError on any problem.
+Point LoadPresetPoint(const ExperimentSpec& experiment, const std::string& file);
 
 // Hex sha256 of data.
 std::string Sha256Hex(const std::string& data);

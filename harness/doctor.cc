@@ -29,6 +29,7 @@
 #include "primitives/fs.h"
 #include "primitives/host.h"
 #include "primitives/mountinfo.h"
+#include "primitives/rootfs.h"
 
 namespace isocost {
 namespace {
@@ -43,6 +44,7 @@ const std::string kCgroupExperiment = "cgroup experiment (figure 5)";
 const std::string kTracingExperiment = "tracing experiment (figure 3)";
 const std::string kStorageExperiment = "storage experiment";
 const std::string kNamespaceExperiments = "namespace experiments";
+const std::string kE2eExperiment = "container_e2e experiment (lean containers)";
 
 // ---------------------------------------------------------------------------
 // Checks and small readers
@@ -700,6 +702,15 @@ Check DevFuseCheck() {
             fmt::format("character device {}:{}", major(st.st_rdev), minor(st.st_rdev)));
 }
 
+// The container root's ingredients: static busybox and isocost-init.
+Check ContainerRootCheck() {
+  std::string init = InitBinaryPath();
+  std::string why = RootfsUnsupported(init);
+  if (!why.empty()) return Missing("container root", why, kE2eExperiment);
+  return Ok("container root",
+            fmt::format("{} and {}; built once into {}", kBusyboxPath, init, kRootfsCacheDir));
+}
+
 std::vector<Check> FileSystemChecks() {
   std::vector<std::string> filesystems = KernelFileSystems();
   std::vector<Check> checks;
@@ -709,6 +720,7 @@ std::vector<Check> FileSystemChecks() {
   }
   checks.push_back(FuseOverlayfsCheck());
   checks.push_back(DevFuseCheck());
+  checks.push_back(ContainerRootCheck());
   return checks;
 }
 

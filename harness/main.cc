@@ -10,6 +10,7 @@
 
 #include "harness/commands.h"
 #include "harness/compare.h"
+#include "harness/plan.h"
 #include "harness/runner.h"
 #include "harness/trend.h"
 #include "isocost/version.h"
@@ -149,6 +150,30 @@ int main(int argc, char** argv) {
   trend->add_flag("--json", json, "print JSON (what plots/trend_plot.py reads)");
   trend->footer(kExitStatuses);
 
+  std::vector<std::string> plan_runs;
+  PlanOptions plan_options;
+  bool plan_json = false, plan_markdown = false;
+  auto* plan = app.add_subcommand(
+      "plan",
+      "Capacity planning: predict how many containers per second a recipe provisions at a "
+      "concurrency, from the primitive costs measured in the runs given (a bare process "
+      "serving one request, the root's mounts, the root switch, namespaces, cgroups); name "
+      "the limiting step and give a 90% interval. Without --recipe, every recipe the runs' "
+      "container experiment measured is predicted and checked against its measurement.");
+  plan->add_option("runs", plan_runs, "runs, or directories of runs")->required();
+  plan->add_option("--recipe", plan_options.recipes, "a recipe file (configs/recipes/*.yaml)")
+      ->check(CLI::ExistingFile);
+  plan->add_option("--threads", plan_options.threads, "target concurrency (repeatable)")
+      ->check(CLI::Range(1, 4096));
+  plan->add_option("--tolerance", plan_options.tolerance,
+                   "how far a prediction may be from the measurement, as a fraction")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 10.0));
+  auto* plan_as_json =
+      plan->add_flag("--json", plan_json, "print JSON (what plots/plan_plot.py reads)");
+  plan->add_flag("--markdown", plan_markdown, "print a Markdown table")->excludes(plan_as_json);
+  plan->footer(kExitStatuses);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -172,6 +197,11 @@ int main(int argc, char** argv) {
          return CompareCommand(base_run, new_run, compare_options, format);
        }},
       {trend, [&] { return TrendCommand(trend_runs, trend_options, json); }},
+      {plan,
+       [&] {
+         std::string format = plan_json ? "json" : plan_markdown ? "markdown" : "text";
+         return PlanCommand(plan_runs, plan_options, format);
+       }},
   };
   auto dispatch = [&]() -> int {
     for (const auto& [command, function] : commands) {

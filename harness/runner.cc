@@ -130,6 +130,13 @@ std::string SweptDescription(const ExperimentConfig& cfg, const Point& p) {
   return out.empty() ? "(no sweep)" : out;
 }
 
+nlohmann::json PresetsJson(const ExperimentConfig& c) {
+  nlohmann::json presets = nlohmann::json::array();
+  for (const auto& p : c.presets)
+    presets.push_back({{"file", p.file}, {"sha256", Sha256Hex(p.text)}, {"text", p.text}});
+  return presets;
+}
+
 // Turns the repetitions of a point into metric values.
 void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
                  const std::vector<benchmark::BenchmarkReporter::Run>& gb,
@@ -567,6 +574,7 @@ nlohmann::json Run::RunJson(const std::string& status) const {
                        {"experiment", c.experiment->name},
                        {"sha256", c.sha256},
                        {"text", c.text},
+                       {"presets", PresetsJson(c)},
                        {"points", c.points.size()},
                        {"budget",
                         {{"min_time_s", b.min_time_s},

@@ -35,6 +35,10 @@ struct ParamSpec {
   std::vector<std::string> choices;  // allowed strings or list items; empty: any
   double min = 0;                    // numeric range, inclusive
   double max = 0;
+  // A string naming a preset: a YAML file of other parameters' values
+  // (`params: {...}`), relative to the config that names it. The config
+  // loader applies it to the point; the config's own params and sweep win.
+  bool preset = false;
 
   // What values are allowed, in words ("an integer from 1 to 1024").
   std::string Allowed() const;

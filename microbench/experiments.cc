@@ -14,8 +14,8 @@ class EmptyWorkload : public Workload {
 
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
-      CgroupExperiment(),     StorageExperiment(), StorageCowExperiment(),
-      SwitchRootExperiment(), UmountExperiment(),
+      CgroupExperiment(),     ContainerE2eExperiment(), StorageExperiment(),
+      StorageCowExperiment(), SwitchRootExperiment(),   UmountExperiment(),
   };
   return kExperiments;
 }

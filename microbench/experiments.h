@@ -7,11 +7,12 @@
 
 namespace isocost {
 
-ExperimentSpec CgroupExperiment();      // figure 5, microbench/cgroup.cc
-ExperimentSpec StorageExperiment();     // storage figure, microbench/storage.cc
-ExperimentSpec StorageCowExperiment();  // copy-up and whiteout, microbench/storage_cow.cc
-ExperimentSpec SwitchRootExperiment();  // chroot, pivot_root, mntns: microbench/switch_root.cc
-ExperimentSpec UmountExperiment();      // umount against mounts, microbench/umount.cc
+ExperimentSpec CgroupExperiment();        // figure 5, microbench/cgroup.cc
+ExperimentSpec ContainerE2eExperiment();  // containers end to end, microbench/container_e2e.cc
+ExperimentSpec StorageExperiment();       // storage figure, microbench/storage.cc
+ExperimentSpec StorageCowExperiment();    // copy-up and whiteout, microbench/storage_cow.cc
+ExperimentSpec SwitchRootExperiment();    // chroot, pivot_root, mntns: microbench/switch_root.cc
+ExperimentSpec UmountExperiment();        // umount against mounts, microbench/umount.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.

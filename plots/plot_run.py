@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+import container_e2e
 import fig5_cgroup
 import isocost_plot as ip
 import storage
@@ -20,6 +21,7 @@ import storage
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
+    "container_e2e": container_e2e.plot,
     "storage": storage.plot_storage,
     "storage_cow": storage.plot_cow,
     "switch_root": storage.plot_switch_root,

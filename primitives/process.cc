@@ -92,6 +92,29 @@ void Release(ParkedChild& child) {
   if (n != 1) throw SysError(err, "releasing child " + std::to_string(child.pid));
 }
 
+pid_t SpawnChild(unsigned long long flags, int cgroup_fd, ChildMain child_main, void* arg) {
+  clone_args args{};
+  args.flags = flags | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0) args.cgroup = static_cast<__u64>(cgroup_fd);
+
+  pid_t parent = getpid();
+  pid_t pid;
+  {
+    StopSignalsBlocked blocked;
+    pid = Clone3(&args);
+    if (pid == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      // In a new PID namespace the parent is invisible (getppid() is 0).
+      if ((flags & CLONE_NEWPID) == 0 && getppid() != parent) _exit(1);
+      child_main(arg);
+      _exit(127);
+    }
+  }
+  if (pid < 0) ThrowErrno("starting a child with clone3");
+  return pid;
+}
+
 pid_t SpawnIntoCgroup(int cgroup_fd) {
   clone_args args{};
   args.flags = CLONE_INTO_CGROUP;

@@ -20,6 +20,12 @@ void Release(ParkedChild& child);
 // Starts a child directly inside the cgroup v2 directory open at cgroup_fd
 // (clone3 with CLONE_INTO_CGROUP); the child exits at once.
 pid_t SpawnIntoCgroup(int cgroup_fd);
+// Starts a child with clone3 and the given CLONE_* flags (new namespaces;
+// CLONE_INTO_CGROUP is added when cgroup_fd >= 0). The child runs
+// child_main(arg), which may only make async-signal-safe calls and must
+// exec or _exit; it dies with the calling thread (PR_SET_PDEATHSIG).
+using ChildMain = void (*)(void* arg);
+pid_t SpawnChild(unsigned long long flags, int cgroup_fd, ChildMain child_main, void* arg);
 // Waits for a child to exit and returns its wait status.
 int Reap(pid_t pid);
 
