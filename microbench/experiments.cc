@@ -14,7 +14,7 @@ class EmptyWorkload : public Workload {
 
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
-      CgroupExperiment(),     ContainerE2eExperiment(), StorageExperiment(),
+      CgroupExperiment(),     ContainerE2eExperiment(), MntnsExperiment(),  StorageExperiment(),
       StorageCowExperiment(), SwitchRootExperiment(),   UmountExperiment(),
   };
   return kExperiments;

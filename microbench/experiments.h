@@ -9,6 +9,7 @@ namespace isocost {
 
 ExperimentSpec CgroupExperiment();        // figure 5, microbench/cgroup.cc
 ExperimentSpec ContainerE2eExperiment();  // containers end to end, microbench/container_e2e.cc
+ExperimentSpec MntnsExperiment();         // figure 2, microbench/mntns.cc
 ExperimentSpec StorageExperiment();       // storage figure, microbench/storage.cc
 ExperimentSpec StorageCowExperiment();    // copy-up and whiteout, microbench/storage_cow.cc
 ExperimentSpec SwitchRootExperiment();    // chroot, pivot_root, mntns: microbench/switch_root.cc

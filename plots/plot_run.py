@@ -13,6 +13,7 @@ import os
 import sys
 
 import container_e2e
+import fig2_mntns
 import fig5_cgroup
 import isocost_plot as ip
 import storage
@@ -22,6 +23,7 @@ import storage
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
     "container_e2e": container_e2e.plot,
+    "mntns": fig2_mntns.plot,
     "storage": storage.plot_storage,
     "storage_cow": storage.plot_cow,
     "switch_root": storage.plot_switch_root,

@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "fs.h"
+#include "nsfs.h"
 
 namespace isocost {
 namespace {
@@ -64,6 +65,14 @@ void UndoDirectory(const nlohmann::json& args) {
   RemoveOwnedTree(args.at("path").get<std::string>());
 }
 
+void UndoHelperProcess(const nlohmann::json& args) {
+  KillOwnedProcess(args.at("pid").get<pid_t>(), args.at("start_ticks").get<unsigned long long>());
+}
+
+void UndoPinDirectory(const nlohmann::json& args) {
+  RemovePinDirectory(args.at("path").get<std::string>());
+}
+
 }  // namespace
 
 const std::map<std::string, UndoFn>& UndoActions() {
@@ -73,6 +82,8 @@ const std::map<std::string, UndoFn>& UndoActions() {
       {"write_file", UndoWriteFile},                // a sysctl or other setting; restores old_value
       {"mount", UndoMount},                         // a mount; lazily unmounted
       {"directory", UndoDirectory},                 // a scratch directory tree
+      {"helper_process", UndoHelperProcess},        // an isocost-* helper (pid + start time)
+      {"pin_directory", UndoPinDirectory},          // a pin directory and every pin in it
   };
   return kActions;
 }
