@@ -14,8 +14,15 @@ class EmptyWorkload : public Workload {
 
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
-      CgroupExperiment(),    ContainerE2eExperiment(),      MntnsExperiment(),
-      ContainerExperiment(), NetnsInterferenceExperiment(),
+      CgroupExperiment(),             // figure 5
+      MntnsExperiment(),              // figure 2
+      StorageExperiment(),            // storage: bind against union mounts
+      StorageCowExperiment(),         // storage: copy-up and whiteout
+      SwitchRootExperiment(),         // storage: chroot, pivot_root
+      UmountExperiment(),             // storage: umount against mounts
+      ContainerExperiment(),          // figure 4
+      NetnsInterferenceExperiment(),  // figure 4: creation under churn
+      ContainerE2eExperiment(),       // lean containers end to end
   };
   return kExperiments;
 }

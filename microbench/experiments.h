@@ -13,6 +13,10 @@ ExperimentSpec MntnsExperiment();         // figure 2, microbench/mntns.cc
 ExperimentSpec ContainerExperiment();     // figure 4, microbench/container.cc
 // network namespace creation under churn, microbench/netns_interference.cc
 ExperimentSpec NetnsInterferenceExperiment();
+ExperimentSpec StorageExperiment();     // storage figure, microbench/storage.cc
+ExperimentSpec StorageCowExperiment();  // copy-up and whiteout, microbench/storage_cow.cc
+ExperimentSpec SwitchRootExperiment();  // chroot, pivot_root, mntns: microbench/switch_root.cc
+ExperimentSpec UmountExperiment();      // umount against mounts, microbench/umount.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.

@@ -17,6 +17,7 @@ import fig2_mntns
 import fig4_netns
 import fig5_cgroup
 import isocost_plot as ip
+import storage
 
 # Experiment name -> function(results, run_info, out_dir) returning the paths written.
 # Adding a figure script is one line here.
@@ -26,6 +27,10 @@ PLOTTERS = {
     "mntns": fig2_mntns.plot,
     "container": fig4_netns.plot,
     "netns_interference": fig4_netns.plot_interference_run,
+    "storage": storage.plot_storage,
+    "storage_cow": storage.plot_cow,
+    "switch_root": storage.plot_switch_root,
+    "umount": storage.plot_umount,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
