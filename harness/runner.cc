@@ -441,6 +441,9 @@ void Run::MeasureOnce(Pending& pending, int round) {
   pending.samples.push_back(point->runs().back());
   pending.gb.push_back(gb.front());
   KeepArtifacts(results_[pending.result], round, findings);
+  for (const std::string& w : findings.warnings) {
+    if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) Warn(w, false);
+  }
   pending.findings.push_back(std::move(findings));
   // Summed over the repetitions: CPU time is counted in clock ticks (10 ms),
   // too coarse to judge one short repetition alone.

@@ -15,6 +15,7 @@ class EmptyWorkload : public Workload {
 const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
       CgroupExperiment(),
+      NsLatencyExperiment(),
   };
   return kExperiments;
 }

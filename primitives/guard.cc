@@ -15,6 +15,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "fs.h"
+#include "trace.h"
 
 namespace isocost {
 namespace {
@@ -64,6 +65,14 @@ void UndoDirectory(const nlohmann::json& args) {
   RemoveOwnedTree(args.at("path").get<std::string>());
 }
 
+void UndoTracefsMount(const nlohmann::json& args) {
+  RemoveTracefsMount(args.at("target").get<std::string>());
+}
+
+void UndoTracingInstance(const nlohmann::json& args) {
+  RemoveTracingInstance(args.at("tracefs").get<std::string>(), args.at("name").get<std::string>());
+}
+
 }  // namespace
 
 const std::map<std::string, UndoFn>& UndoActions() {
@@ -73,6 +82,8 @@ const std::map<std::string, UndoFn>& UndoActions() {
       {"write_file", UndoWriteFile},                // a sysctl or other setting; restores old_value
       {"mount", UndoMount},                         // a mount; lazily unmounted
       {"directory", UndoDirectory},                 // a scratch directory tree
+      {"tracefs_mount", UndoTracefsMount},          // tracefs mounted on a directory it made
+      {"tracing_instance", UndoTracingInstance},    // instances/<name>, by rmdir
   };
   return kActions;
 }
