@@ -163,13 +163,18 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
       out.trustworthy = false;
       out.note += "latency samples truncated; ";
     }
+    // A note already there (a run-wide taint) may lack the separator.
+    auto add = [&](const std::string& text) {
+      if (out.note.find(text) != std::string::npos) return;
+      if (!out.note.empty() && !out.note.ends_with("; ")) out.note += "; ";
+      out.note += text + "; ";
+    };
     for (const std::string& why : findings[i].untrustworthy) {
       out.trustworthy = false;
-      if (out.note.find(why) == std::string::npos) out.note += why + "; ";
+      add(why);
     }
-    for (const std::string& note : findings[i].notes) {
-      if (out.note.find(note) == std::string::npos) out.note += note + "; ";
-    }
+    for (const std::string& note : findings[i].notes)
+      add(note);
   }
 }
 
