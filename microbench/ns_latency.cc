@@ -94,7 +94,7 @@ const KernelSymbols& Symbols() {
 
 // The child: parked until released, does the operation, reports, parked
 // again, exits. Only async-signal-safe calls (the parent is threaded).
-[[noreturn]] void Child(const OpSpec& op, const int (&fds)[6], pid_t parent) {
+[[noreturn]] void Child(const OpSpec& op, int calls, const int (&fds)[6], pid_t parent) {
   char byte = 0;
   close(fds[1]);  // the parent alone holds the release pipes' write ends
   close(fds[3]);
@@ -105,10 +105,13 @@ const KernelSymbols& Symbols() {
   if (write(fds[5], &byte, 1) != 1) _exit(1);
   while (read(fds[0], &byte, 1) < 0 && errno == EINTR) {
   }
-  long rc = op.clone_flag != 0 ? unshare(op.clone_flag)
-            : op.syscall == std::string_view("membarrier")
-                ? syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)
-                : getppid();
+  long rc = 0;
+  for (int i = 0; i < calls && rc >= 0; ++i) {
+    rc = op.clone_flag != 0 ? unshare(op.clone_flag)
+         : op.syscall == std::string_view("membarrier")
+             ? syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0)
+             : getppid();
+  }
   byte = static_cast<char>(rc < 0 ? errno : 0);
   if (write(fds[5], &byte, 1) != 1) _exit(1);
   while (read(fds[2], &byte, 1) < 0 && errno == EINTR) {
@@ -153,7 +156,7 @@ class StopSignalsBlocked {
 // One operation: `n` children released together to create, then to exit.
 // Returns the nanoseconds from the first release until all were reaped;
 // the children's pids go to pids.
-int64_t RunBatch(const OpSpec& op, int n, std::vector<int>& pids) {
+int64_t RunBatch(const OpSpec& op, int n, int calls, std::vector<int>& pids) {
   int fds[6];  // create release, exit release, reports: read/write pairs
   for (int i = 0; i < 3; ++i) {
     if (pipe2(fds + 2 * i, O_CLOEXEC) != 0) {
@@ -170,7 +173,7 @@ int64_t RunBatch(const OpSpec& op, int n, std::vector<int>& pids) {
     pid_t parent = getpid();
     for (int i = 0; i < n; ++i) {
       pid_t pid = fork();
-      if (pid == 0) Child(op, fds, parent);
+      if (pid == 0) Child(op, calls, fds, parent);
       if (pid < 0) {
         fork_err = errno;
         break;
@@ -284,6 +287,7 @@ class NsLatencyWorkload : public Workload {
       : guard_(guard),
         op_(FindOp(p.String("op"))),
         concurrency_(static_cast<int>(p.Int("concurrency"))),
+        calls_(static_cast<int>(p.Int("calls_per_task"))),
         buffer_kb_(static_cast<int>(p.Int("buffer_kb"))),
         settle_ms_(static_cast<int>(p.Int("settle_ms"))),
         untraced_ops_(static_cast<int>(p.Int("untraced_ops"))),
@@ -308,12 +312,14 @@ class NsLatencyWorkload : public Workload {
   }
 
   void Operation(int, uint64_t*) override {
-    traced_ns_.push_back(RunBatch(op_, concurrency_, pids_));
+    traced_ns_.push_back(RunBatch(op_, concurrency_, calls_, pids_));
   }
 
   void Release() override {
     if (!session_) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms_));  // deferred teardown
+    if (!deferred_.empty()) {  // let deferred teardown finish while traced
+      std::this_thread::sleep_for(std::chrono::milliseconds(settle_ms_));
+    }
     try {
       session_->Stop();
       lost_ = session_->Lost();
@@ -389,7 +395,7 @@ class NsLatencyWorkload : public Workload {
     std::vector<int> ignored;
     std::vector<int64_t> untraced;
     for (int i = 0; i < untraced_ops_; ++i)
-      untraced.push_back(RunBatch(op_, concurrency_, ignored));
+      untraced.push_back(RunBatch(op_, concurrency_, calls_, ignored));
     auto mean = [](const std::vector<int64_t>& v) {
       return v.empty() ? 0.0
                        : static_cast<double>(std::accumulate(v.begin(), v.end(), int64_t{0})) /
@@ -416,7 +422,7 @@ class NsLatencyWorkload : public Workload {
 
   HostGuard& guard_;
   const OpSpec& op_;
-  int concurrency_, buffer_kb_, settle_ms_, untraced_ops_;
+  int concurrency_, calls_, buffer_kb_, settle_ms_, untraced_ops_;
   bool fail_on_lost_, keep_trace_;
 
   std::vector<DeferredWork> deferred_;
@@ -493,6 +499,14 @@ ExperimentSpec NsLatencyExperiment() {
        {},
        1,
        1024},
+      {"calls_per_task",
+       ParamType::kInt,
+       int64_t{1},
+       "namespaces each child makes in a row, each replacing the last (1000 with op ipc: the "
+       "unshare loop of configs/ipc-unshare-loop.yaml)",
+       {},
+       1,
+       100000},
       {"threads",
        ParamType::kInt,
        int64_t{1},
@@ -515,7 +529,8 @@ ExperimentSpec NsLatencyExperiment() {
       {"settle_ms",
        ParamType::kInt,
        int64_t{300},
-       "wait after the last operation for deferred teardown before tracing stops",
+       "wait after the last operation, for types with deferred teardown (ipc, net, user), "
+       "before tracing stops",
        {},
        0,
        60000},
@@ -526,7 +541,9 @@ ExperimentSpec NsLatencyExperiment() {
        {},
        0,
        1000},
-      {"keep_trace", ParamType::kBool, false,
+      {"keep_trace",
+       ParamType::kBool,
+       false,
        "keep the raw trace (per-CPU ring-buffer pages for trace-cmd restore, and as text) as "
        "artifacts",
        {}},

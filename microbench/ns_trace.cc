@@ -19,7 +19,8 @@ struct OffCpu {
 };
 
 struct Task {
-  std::optional<uint64_t> create_start, create_end, exit_start, last_out;
+  std::vector<std::pair<uint64_t, uint64_t>> creates;  // (enter, exit) of each call
+  std::optional<uint64_t> create_start, exit_start, last_out;
   std::vector<std::pair<uint64_t, uint64_t>> queued;  // (ts, work) it queued
 };
 
@@ -45,11 +46,11 @@ bool IsDeferred(const std::vector<DeferredWork>& deferred, uint64_t function) {
 }
 
 void OnSyscall(const TraceEvent& e, const std::string& syscall, Task& t) {
-  if (e.kind == EventKind::kSysEnter && e.name == syscall && !t.create_start) {
+  if (e.kind == EventKind::kSysEnter && e.name == syscall) {
     t.create_start = e.ts_ns;
-  } else if (e.kind == EventKind::kSysExit && e.name == syscall && t.create_start &&
-             !t.create_end) {
-    t.create_end = e.ts_ns;
+  } else if (e.kind == EventKind::kSysExit && e.name == syscall && t.create_start) {
+    t.creates.emplace_back(*t.create_start, e.ts_ns);
+    t.create_start.reset();
   } else if (e.kind == EventKind::kSysEnter && (e.name == "exit_group" || e.name == "exit") &&
              !t.exit_start) {
     t.exit_start = e.ts_ns;
@@ -61,7 +62,11 @@ void OnWork(const TraceEvent& e, const std::vector<DeferredWork>& deferred, Time
   if (!IsDeferred(deferred, e.function)) return;
   if (e.kind == EventKind::kWorkQueued) {
     auto task = tl.tasks.find(e.pid);
-    if (task != tl.tasks.end()) task->second.queued.emplace_back(e.ts_ns, e.work);
+    // Only queueing during its exit: a task that makes namespaces in a loop
+    // also frees the ones it replaces.
+    if (task != tl.tasks.end() && task->second.exit_start) {
+      task->second.queued.emplace_back(e.ts_ns, e.work);
+    }
   } else if (e.kind == EventKind::kWorkStart) {
     running[e.pid] = tl.executions.size();
     tl.executions.push_back({e.pid, e.work, e.function, e.ts_ns, 0, false, 0});
@@ -156,14 +161,13 @@ double AddOffCpu(const Timeline& tl, int pid, uint64_t from, uint64_t to, double
 
 void AnalyzeCreate(const Timeline& tl, int pid, const Task& t, const KernelSymbols& symbols,
                    PhaseStats& stats) {
-  if (!t.create_start || !t.create_end) {
-    ++stats.incomplete;
-    return;
+  if (t.creates.empty() || t.create_start) ++stats.incomplete;
+  for (const auto& [from, to] : t.creates) {
+    double wall = static_cast<double>(to - from);
+    double off = AddOffCpu(tl, pid, from, to, 1.0, symbols, stats);
+    stats.latency_ns.push_back(wall);
+    stats.cpu_ns += wall - off;
   }
-  double wall = static_cast<double>(*t.create_end - *t.create_start);
-  double off = AddOffCpu(tl, pid, *t.create_start, *t.create_end, 1.0, symbols, stats);
-  stats.latency_ns.push_back(wall);
-  stats.cpu_ns += wall - off;
 }
 
 // The execution that freed task t's namespace, or nullptr.

@@ -58,8 +58,9 @@ struct NsTraceAnalysis {
   std::vector<double> per_ns_deferred_ns;  // execution time / batch size, per namespace
 };
 
-// tasks: the pids that each made one namespace with `syscall` ("unshare",
-// "membarrier", ...) and then exited.
+// tasks: the pids that each made namespaces with `syscall` ("unshare",
+// "membarrier", ...), one a call, and then exited; each call is one
+// creation, the exit ends the last namespace made.
 NsTraceAnalysis AnalyzeNsTrace(const std::vector<TraceEvent>& events, const std::set<int>& tasks,
                                const std::string& syscall,
                                const std::vector<DeferredWork>& deferred,

@@ -12,6 +12,7 @@ import argparse
 import os
 import sys
 
+import fig3_ns_latency
 import fig5_cgroup
 import isocost_plot as ip
 
@@ -19,6 +20,7 @@ import isocost_plot as ip
 # Adding a figure script is one line here.
 PLOTTERS = {
     "cgroup": fig5_cgroup.plot,
+    "ns_latency": fig3_ns_latency.plot,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {
