@@ -79,6 +79,16 @@ void OnWork(const TraceEvent& e, const std::vector<DeferredWork>& deferred, Time
   }
 }
 
+// A task that records an event is running: it ends any stretch off the CPU
+// whose switch-in the trace lacks (seen missing for switches from the idle
+// task on this machine; the task's next event bounds the stretch instead).
+void EndOffCpu(Timeline& tl, int pid, uint64_t ts) {
+  auto at = tl.off.find(pid);
+  if (at != tl.off.end() && !at->second.empty() && at->second.back().to == UINT64_MAX) {
+    at->second.back().to = ts;
+  }
+}
+
 Timeline Gather(const std::vector<TraceEvent>& events, const std::set<int>& pids,
                 const std::string& syscall, const std::vector<DeferredWork>& deferred) {
   Timeline tl;
@@ -88,6 +98,7 @@ Timeline Gather(const std::vector<TraceEvent>& events, const std::set<int>& pids
     tl.tasks[pid];
 
   for (const TraceEvent& e : events) {
+    if (e.kind != EventKind::kSwitch && e.kind != EventKind::kStack) EndOffCpu(tl, e.pid, e.ts_ns);
     switch (e.kind) {
       case EventKind::kSysEnter:
       case EventKind::kSysExit:
@@ -95,6 +106,9 @@ Timeline Gather(const std::vector<TraceEvent>& events, const std::set<int>& pids
         break;
       case EventKind::kSwitch: {
         std::vector<OffCpu>& prev = tl.off[e.prev_pid];
+        // Switched out again with no switch-in seen since its last event:
+        // that stretch's end is unknown, so it counts as none.
+        if (!prev.empty() && prev.back().to == UINT64_MAX) prev.back().to = prev.back().from;
         prev.push_back({e.ts_ns, UINT64_MAX, (e.prev_state & kBlockedStates) != 0, {}});
         last_switch[e.cpu] = {e.prev_pid, prev.size() - 1};
         auto task = tl.tasks.find(e.prev_pid);

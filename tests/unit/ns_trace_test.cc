@@ -177,6 +177,25 @@ TEST(AnalyzeNsTrace, CountsCleanupsWhoseDeferredEndIsMissing) {
   EXPECT_TRUE(a.cleanup.latency_ns.empty());
 }
 
+// The switch back in is missing (as for switches from the idle task here):
+// the task's next event ends its time off the CPU, so CPU time stays sane.
+TEST(AnalyzeNsTrace, ANextEventEndsTimeOffCpuWhenTheSwitchInIsMissing) {
+  std::vector<TraceEvent> ev = {
+      Sys(1'000, 3, EventKind::kSysEnter, "unshare"),
+      Switch(2'000, 0, 3, 1, 0),
+      Sys(5'000, 3, EventKind::kSysExit, "unshare"),
+      Sys(6'000, 3, EventKind::kSysEnter, "exit_group"),
+      Switch(7'000, 0, 3, 1, 0),
+      Switch(8'000, 0, 3, 32, 0),  // out again, no switch-in recorded
+  };
+  NsTraceAnalysis a = AnalyzeNsTrace(ev, {3}, "unshare", {}, Symbols());
+  EXPECT_DOUBLE_EQ(a.create.blocked_ns, 3'000);  // 2'000 .. 5'000, ended by sys_exit
+  EXPECT_DOUBLE_EQ(a.create.cpu_ns, 1'000);
+  EXPECT_EQ(a.create.TopWait(), "(blocked, no stack recorded)");
+  ASSERT_EQ(a.cleanup.latency_ns.size(), 1u);
+  EXPECT_DOUBLE_EQ(a.cleanup.cpu_ns, 2'000);  // 7'000 .. 8'000 counts as unknown, not off
+}
+
 TEST(Quantile, NearestRank) {
   EXPECT_DOUBLE_EQ(Quantile({5, 1, 3, 2, 4}, 0.5), 3);
   EXPECT_DOUBLE_EQ(Quantile({5, 1, 3, 2, 4}, 1.0), 5);
