@@ -445,6 +445,15 @@ std::string Unsupported(const Point& p) {
   if (op.clone_flag != 0 && access(fmt::format("/proc/self/ns/{}", op.name).c_str(), F_OK) != 0) {
     return fmt::format("this kernel has no {} namespaces (no /proc/self/ns/{})", op.name, op.name);
   }
+  for (const auto& [name, batched] : op.deferred) {
+    if (!Symbols().Address(name)) {
+      return fmt::format(
+          "kernel function {}, where {} namespaces are freed, is not in "
+          "/proc/kallsyms: this kernel tears them down elsewhere, so the end of "
+          "their cleanup cannot be found",
+          name, op.name);
+    }
+  }
   return "";
 }
 
