@@ -44,8 +44,8 @@ def plot(results, run_info, out_dir, variant=None):
     paths += draw(rows, ranked[:COSTLIEST], all_xs, variant, out_dir, "fig3-ns-latency",
                   TITLE + f" (the {COSTLIEST} costliest series)", "latency per namespace",
                   log_y=True)
-    paths += draw(rows, latency, all_xs, variant, out_dir, "fig3-ns-latency-all", TITLE + " (all series)",
-                  "latency per namespace", log_y=True)
+    paths += draw(rows, latency, all_xs, variant, out_dir, "fig3-ns-latency-all",
+                  TITLE + " (all series)", "latency per namespace", log_y=True)
     shares = [s for s in build_series(rows, "rcu_wait_fraction") if peak(s) > 0]
     paths += draw(rows, shares, all_xs, variant, out_dir, "fig3-rcu-share", RCU_TITLE,
                   "share of the latency blocked in an RCU grace-period waiter", log_y=False)
