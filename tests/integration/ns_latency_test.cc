@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +20,8 @@
 #include <thread>
 
 #include "cli.h"
+#include "primitives/error.h"
+#include "primitives/trace.h"
 
 namespace isocost::test {
 namespace {
@@ -166,6 +169,33 @@ TEST(NsLatency, KilledRunLeavesAnInstanceThatCleanupRemoves) {
   EXPECT_TRUE(TracefsDirs().empty());
   EXPECT_FALSE(TracefsMounted());
   EXPECT_TRUE(JournalsOf(pid).empty());
+}
+
+// Makes a tracing instance from a child's private mount namespace: the
+// instance outlives the mount, as a crashed run's does once its mount is gone.
+bool MakeInstanceWithoutHostMount(const std::string& name) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    bool ok = unshare(CLONE_NEWNS) == 0 &&
+              mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) == 0 &&
+              mount("nodev", "/sys/kernel/tracing", "tracefs", 0, nullptr) == 0 &&
+              mkdir(("/sys/kernel/tracing/instances/" + name).c_str(), 0700) == 0;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+TEST(NsLatency, UndoRemovesAnInstanceWhoseMountIsGone) {
+  REQUIRE_ROOT();
+  std::string name = "isocost-test-" + std::to_string(getpid());
+  ASSERT_TRUE(MakeInstanceWithoutHostMount(name));
+  ASSERT_EQ(IsocostInstances(), std::vector<std::string>{name});
+
+  RemoveTracingInstance("/run/isocost-tracefs-gone", name);
+  EXPECT_TRUE(IsocostInstances().empty());
+  EXPECT_THROW(RemoveTracingInstance("/run/isocost-tracefs-gone", "someone-elses"), Error);
 }
 
 }  // namespace
