@@ -550,6 +550,21 @@ Check FunctionTracerCheck(const std::optional<std::string>& dir) {
   return Info("function_tracer", "built in; " + kNotProbed, kFallback);
 }
 
+// The figure 3 experiment would offer kernel function durations from it;
+// without it, latencies and blocked time come from events alone.
+Check FunctionGraphTracerCheck(const std::optional<std::string>& dir) {
+  const std::string affects = kTracingExperiment +
+                              ": no durations of named kernel functions; latencies and blocked "
+                              "time come from trace events and sched_switch stack traces";
+  if (!dir) return Info("function_graph_tracer", "tracefs not mounted; not checked", affects);
+  Text tracers = ReadText(*dir + "/available_tracers");
+  if (tracers.text && Contains(SplitWords(*tracers.text), "function_graph")) {
+    return Ok("function_graph_tracer", "in available_tracers");
+  }
+  return Warn("function_graph_tracer",
+              "not in available_tracers: kernel without CONFIG_FUNCTION_GRAPH_TRACER", affects);
+}
+
 Check KprobesCheck(const std::optional<std::string>& dir) {
   if (!dir) return Info("kprobes", "tracefs not mounted; " + kNotProbed, kFallback);
   if (access((*dir + "/kprobe_events").c_str(), F_OK) != 0) {
@@ -586,6 +601,7 @@ std::vector<Check> ProbeTracefsPrivately() {
         mount("nodev", kTracingDir, "tracefs", 0, nullptr) == 0) {
       std::vector<Check> checks = TracefsContentChecks(kTracingDir);
       checks.push_back(FunctionTracerCheck(std::string(kTracingDir)));
+      checks.push_back(FunctionGraphTracerCheck(std::string(kTracingDir)));
       checks.push_back(KprobesCheck(std::string(kTracingDir)));
       for (const Check& c : checks)
         out.push_back(ToJson(c));
@@ -623,6 +639,7 @@ std::vector<Check> TracingChecks() {
   if (dir) {
     Append(checks, TracefsContentChecks(*dir));
     checks.push_back(FunctionTracerCheck(dir));
+    checks.push_back(FunctionGraphTracerCheck(dir));
     checks.push_back(KprobesCheck(dir));
     return checks;
   }
@@ -630,6 +647,7 @@ std::vector<Check> TracingChecks() {
   if (probed.empty()) {
     Append(checks, UncheckedTracefsChecks());
     checks.push_back(FunctionTracerCheck(dir));
+    checks.push_back(FunctionGraphTracerCheck(dir));
     checks.push_back(KprobesCheck(dir));
   }
   Append(checks, probed);

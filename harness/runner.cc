@@ -170,13 +170,18 @@ void FillMetrics(const ExperimentSpec& e, const std::vector<RunSamples>& reps,
       out.trustworthy = false;
       out.note += "latency samples truncated; ";
     }
+    // A note already there (a run-wide taint) may lack the separator.
+    auto add = [&](const std::string& text) {
+      if (out.note.find(text) != std::string::npos) return;
+      if (!out.note.empty() && !out.note.ends_with("; ")) out.note += "; ";
+      out.note += text + "; ";
+    };
     for (const std::string& why : findings[i].untrustworthy) {
       out.trustworthy = false;
-      if (out.note.find(why) == std::string::npos) out.note += why + "; ";
+      add(why);
     }
-    for (const std::string& note : findings[i].notes) {
-      if (out.note.find(note) == std::string::npos) out.note += note + "; ";
-    }
+    for (const std::string& note : findings[i].notes)
+      add(note);
   }
 }
 
@@ -448,6 +453,9 @@ void Run::MeasureOnce(Pending& pending, int round) {
   pending.samples.push_back(point->runs().back());
   pending.gb.push_back(gb.front());
   KeepArtifacts(results_[pending.result], round, findings);
+  for (const std::string& w : findings.warnings) {
+    if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) Warn(w, false);
+  }
   pending.findings.push_back(std::move(findings));
   // Summed over the repetitions: CPU time is counted in clock ticks (10 ms),
   // too coarse to judge one short repetition alone.

@@ -84,6 +84,9 @@ struct Findings {
   std::map<std::string, double> metrics;
   std::vector<std::string> untrustworthy;  // why this repetition cannot be trusted
   std::vector<std::string> notes;          // said in the point's note
+  // Said once among the run's warnings (run.json and stderr), without
+  // making results untrustworthy: a missing tracer the workload worked around.
+  std::vector<std::string> warnings;
   // File name (no '/') and contents, kept in the run directory as
   // artifacts/point-<index>-rep-<repetition>-<name>.
   std::vector<std::pair<std::string, std::string>> artifacts;

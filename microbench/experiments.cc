@@ -16,6 +16,7 @@ const std::vector<ExperimentSpec>& Experiments() {
   static const std::vector<ExperimentSpec> kExperiments = {
       CgroupExperiment(),             // figure 5
       MntnsExperiment(),              // figure 2
+      NsLatencyExperiment(),          // figure 3
       StorageExperiment(),            // storage: bind against union mounts
       StorageCowExperiment(),         // storage: copy-up and whiteout
       SwitchRootExperiment(),         // storage: chroot, pivot_root

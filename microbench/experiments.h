@@ -17,6 +17,7 @@ ExperimentSpec StorageExperiment();     // storage figure, microbench/storage.cc
 ExperimentSpec StorageCowExperiment();  // copy-up and whiteout, microbench/storage_cow.cc
 ExperimentSpec SwitchRootExperiment();  // chroot, pivot_root, mntns: microbench/switch_root.cc
 ExperimentSpec UmountExperiment();      // umount against mounts, microbench/umount.cc
+ExperimentSpec NsLatencyExperiment();   // figure 3, microbench/ns_latency.cc
 
 // An operation that does nothing, run through the same timing path as the
 // experiments: what remains is the harness's own cost per operation.

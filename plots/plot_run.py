@@ -15,6 +15,7 @@ import sys
 import container_e2e
 import fig2_mntns
 import fig4_netns
+import fig3_ns_latency
 import fig5_cgroup
 import isocost_plot as ip
 import storage
@@ -31,6 +32,7 @@ PLOTTERS = {
     "storage_cow": storage.plot_cow,
     "switch_root": storage.plot_switch_root,
     "umount": storage.plot_umount,
+    "ns_latency": fig3_ns_latency.plot,
 }
 # Experiments whose rows are never plotted, and why.
 NOT_PLOTTED = {

@@ -17,7 +17,7 @@
 #include "fs.h"
 #include "netlink.h"
 #include "nsfs.h"
-#include "tracecount.h"
+#include "trace.h"
 
 namespace isocost {
 namespace {
@@ -81,8 +81,12 @@ void UndoNetdev(const nlohmann::json& args) {
   DeleteOwnedLink(args.at("name").get<std::string>());
 }
 
-void UndoTraceInstance(const nlohmann::json& args) {
-  RemoveTraceInstance(args.at("name").get<std::string>());
+void UndoTracefsMount(const nlohmann::json& args) {
+  RemoveTracefsMount(args.at("target").get<std::string>());
+}
+
+void UndoTracingInstance(const nlohmann::json& args) {
+  RemoveTracingInstance(args.at("tracefs").get<std::string>(), args.at("name").get<std::string>());
 }
 
 }  // namespace
@@ -97,7 +101,8 @@ const std::map<std::string, UndoFn>& UndoActions() {
       {"helper_process", UndoHelperProcess},        // an isocost-* helper (pid + start time)
       {"pin_directory", UndoPinDirectory},          // a pin directory and every pin in it
       {"netdev", UndoNetdev},                       // a network device; deleted
-      {"trace_instance", UndoTraceInstance},        // a tracing instance; removed
+      {"tracefs_mount", UndoTracefsMount},          // tracefs mounted on a directory it made
+      {"tracing_instance", UndoTracingInstance},    // instances/<name>, by rmdir
   };
   return kActions;
 }

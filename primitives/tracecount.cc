@@ -132,7 +132,7 @@ TraceEventCounter::TraceEventCounter(HostGuard& guard, const Tracefs& tracefs,
   if (!OwnedName(instance) || instance.find('/') != std::string::npos) {
     throw Error(ErrorKind::kFailure, "tracing instance name '" + instance + "' is not isocost's");
   }
-  undo_ = guard_.Apply("trace_instance", {{"name", instance}}, [&] {
+  undo_ = guard_.Apply("tracing_instance", {{"tracefs", tracefs.root()}, {"name", instance}}, [&] {
     if (mkdir(dir_.c_str(), 0700) != 0) ThrowErrno("creating tracing instance " + dir_);
   });
   try {
@@ -166,31 +166,6 @@ uint64_t TraceEventCounter::Count() const {
   for (int fd : stats_fds_)
     total += EventsWritten(ReadAgain(fd));
   return total;
-}
-
-void RemoveTraceInstance(const std::string& name) {
-  if (!OwnedName(name) || name.find('/') != std::string::npos || name.find("..") != name.npos) {
-    throw Error(ErrorKind::kFailure, "refusing to remove tracing instance '" + name +
-                                         "': its name does not contain 'isocost'");
-  }
-  if (std::optional<std::string> dir = HostTracefs()) {
-    std::string path = *dir + "/instances/" + name;
-    if (rmdir(path.c_str()) != 0 && errno != ENOENT)
-      ThrowErrno("removing tracing instance " + path);
-    return;
-  }
-  pid_t pid = fork();
-  if (pid == 0) {
-    std::string path = std::string(kTracingDir) + "/instances/" + name;
-    if (!MountPrivately()) _exit(2);
-    _exit(rmdir(path.c_str()) == 0 || errno == ENOENT ? 0 : 1);
-  }
-  if (pid < 0) ThrowErrno("starting a child to remove tracing instance " + name);
-  int status = Reap(pid);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw Error(ErrorKind::kFailure, "removing tracing instance " + name + " failed (status " +
-                                         std::to_string(status) + ")");
-  }
 }
 
 }  // namespace isocost

@@ -8,7 +8,8 @@
 // mounts it in a private mount namespace of its own and the instance is
 // reached through /proc/<helper>/root, so the host's mounts never change.
 // The instance is a host change: it is journaled (undo action
-// "trace_instance", which refuses names without "isocost").
+// "tracing_instance" of primitives/trace.h, which refuses names without
+// "isocost" and, after a crash, removes it through a private tracefs mount).
 #pragma once
 
 #include <sys/types.h>
@@ -60,10 +61,6 @@ class TraceEventCounter {
   HostGuard::Id undo_ = 0;
   std::vector<int> stats_fds_;  // per_cpu/cpuN/stats, read again each time
 };
-
-// Removes an isocost tracing instance, mounting tracefs privately in a
-// child process when the host has not mounted it. For the undo table.
-void RemoveTraceInstance(const std::string& name);
 
 // Sums "entries:" and "overrun:" of a per-CPU ring buffer stats text.
 uint64_t EventsWritten(const std::string& stats);

@@ -231,7 +231,7 @@ TEST(NetnsRun, KilledRunIsUndoneByCleanup) {
 
   CliResult cleanup = RunCli({"cleanup"});
   EXPECT_EQ(cleanup.status, 0) << cleanup.out << cleanup.err;
-  EXPECT_NE(cleanup.out.find("trace_instance"), std::string::npos) << cleanup.out;
+  EXPECT_NE(cleanup.out.find("tracing_instance"), std::string::npos) << cleanup.out;
   EXPECT_TRUE(JournalsOf(pid).empty());
   ExpectSame(before, SettledState(before));
 }
