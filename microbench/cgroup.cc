@@ -122,17 +122,7 @@ class CgroupWorkload : public Workload {
     pool_.clear();
     free_.clear();
     tops_.clear();
-    // Every undo is tried; the first problem is reported after the rest.
-    std::exception_ptr first;
-    for (auto id = undo_.rbegin(); id != undo_.rend(); ++id) {
-      try {
-        guard_.Undo(*id);
-      } catch (...) {
-        if (!first) first = std::current_exception();
-      }
-    }
-    undo_.clear();
-    if (first) std::rethrow_exception(first);
+    guard_.UndoEach(undo_);  // every undo tried; the first problem thrown
   }
 
  private:

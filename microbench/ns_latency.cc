@@ -38,6 +38,7 @@
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
+#include "primitives/process.h"
 #include "primitives/trace.h"
 
 namespace isocost {
@@ -135,23 +136,6 @@ int ReadReports(int fd, int n) {
   }
   return first;
 }
-
-// Signals that stop a run stay blocked while children are started, so that
-// they inherit them blocked: Ctrl-C is isocost's to handle.
-class StopSignalsBlocked {
- public:
-  StopSignalsBlocked() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-      sigaddset(&set, sig);
-    pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-
- private:
-  sigset_t old_;
-};
 
 // One operation: `n` children released together to create, then to exit.
 // Returns the nanoseconds from the first release until all were reaped;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <set>
 #include <sstream>
@@ -210,6 +211,19 @@ void HostGuard::Undo(Id id) {
   }
   UndoActions().at(entry.action)(entry.args);
   MarkUndone(id);
+}
+
+void HostGuard::UndoEach(std::vector<Id>& ids) {
+  std::exception_ptr first;
+  for (auto id = ids.rbegin(); id != ids.rend(); ++id) {
+    try {
+      Undo(*id);
+    } catch (...) {
+      if (!first) first = std::current_exception();
+    }
+  }
+  ids.clear();
+  if (first) std::rethrow_exception(first);
 }
 
 void HostGuard::Forget(Id id) {

@@ -61,6 +61,9 @@ class HostGuard {
   // Marks a change undone without undoing it: the caller reverted it, or
   // the change failed and nothing is left to revert.
   void Forget(Id id);
+  // Undoes the changes ids name, last first, and clears ids. Every one is
+  // tried; the first problem is thrown after the rest.
+  void UndoEach(std::vector<Id>& ids);
   // Undoes every pending change in reverse order. Returns the problems met;
   // when there are none the journal file is removed.
   std::vector<std::string> UndoAll();

@@ -26,27 +26,6 @@ pid_t Clone3(clone_args* args) {
   return static_cast<pid_t>(syscall(SYS_clone3, args, sizeof(*args)));
 }
 
-// Blocks, in the calling thread, the signals that stop a run, so that a
-// child started meanwhile inherits them blocked: a terminal's Ctrl-C goes
-// to the whole process group, and it is isocost's to handle, not the
-// helpers'. A child dies with SIGKILL (PR_SET_PDEATHSIG) if isocost dies.
-class StopSignalsBlocked {
- public:
-  StopSignalsBlocked() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
-      sigaddset(&set, sig);
-    pthread_sigmask(SIG_BLOCK, &set, &old_);
-  }
-  ~StopSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
-  StopSignalsBlocked(const StopSignalsBlocked&) = delete;
-  StopSignalsBlocked& operator=(const StopSignalsBlocked&) = delete;
-
- private:
-  sigset_t old_;
-};
-
 [[noreturn]] void ChildParked(int read_fd, int write_fd, pid_t parent) {
   char byte;
   close(write_fd);  // so that the parent's closing it alone means EOF
@@ -58,6 +37,18 @@ class StopSignalsBlocked {
 }
 
 }  // namespace
+
+StopSignalsBlocked::StopSignalsBlocked() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT})
+    sigaddset(&set, sig);
+  pthread_sigmask(SIG_BLOCK, &set, &old_);
+}
+
+StopSignalsBlocked::~StopSignalsBlocked() {
+  pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+}
 
 ParkedChild SpawnParked() {
   int fds[2];

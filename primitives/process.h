@@ -3,11 +3,27 @@
 // so nothing it starts outlives it or escapes its accounting.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <cstdint>
 
 namespace isocost {
+
+// Blocks, in the calling thread, the signals that stop a run, so that a
+// child started meanwhile inherits them blocked: a terminal's Ctrl-C goes
+// to the whole process group, and it is isocost's to handle, not the
+// helpers'. Every Spawn* below does this; so must other code that forks.
+class StopSignalsBlocked {
+ public:
+  StopSignalsBlocked();
+  ~StopSignalsBlocked();
+  StopSignalsBlocked(const StopSignalsBlocked&) = delete;
+  StopSignalsBlocked& operator=(const StopSignalsBlocked&) = delete;
+
+ private:
+  sigset_t old_;
+};
 
 // A child that waits, parked on a pipe, until released; then it exits.
 struct ParkedChild {
