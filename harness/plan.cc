@@ -173,25 +173,34 @@ std::optional<std::vector<double>> Values(const std::vector<RunData>& runs,
 }
 
 // A namespace type other than net and mnt, from figure 3's traced
-// latencies: c namespaces created (and torn down) together in L(c) each
-// is c / L(c) per second, so each costs L(c) / c. Teardown that finishes in
-// a kernel workqueue (cleanup_batch_mean > 0) runs beside the container's
-// path and is left out; synchronous teardown is on it (init's exit).
+// latencies, less those of its `getppid` calibration (the same children
+// created, released and exited, with no namespace): what the namespace
+// adds to a process's life. c namespaces made (and torn down) together in
+// L(c) each is c / L(c) per second, so each costs L(c) / c. Teardown that
+// finishes in a kernel workqueue (cleanup_batch_mean > 0) runs beside the
+// container's path and is left out; synchronous teardown is on it (in
+// init's exit).
 std::optional<StepCost> TracedNamespaceCost(const std::vector<RunData>& runs,
                                             const std::string& type, int c) {
   Match match = {{"op", type}, {"concurrency", Threads(c)}};
+  Match base = {{"op", "getppid"}, {"concurrency", Threads(c)}};
   StepCost cost{"namespace: " + type, "", {}, 0};
   auto create = Values(runs, "ns_latency", match, "create_latency_mean_ns", &cost.source);
   auto cleanup = Values(runs, "ns_latency", match, "cleanup_latency_mean_ns", nullptr);
   auto batch = Values(runs, "ns_latency", match, "cleanup_batch_mean", nullptr);
-  if (!create) return std::nullopt;
+  auto create_base = Values(runs, "ns_latency", base, "create_latency_mean_ns", nullptr);
+  auto cleanup_base = Values(runs, "ns_latency", base, "cleanup_latency_mean_ns", nullptr);
+  if (!create || !cleanup || !create_base || !cleanup_base) return std::nullopt;
+
   bool deferred = batch && Summarize(*batch).median > 0;
-  for (size_t i = 0; i < create->size(); ++i) {
-    double ns = (*create)[i];
-    if (!deferred && cleanup && i < cleanup->size()) ns += (*cleanup)[i];
+  size_t n = std::min({create->size(), cleanup->size(), create_base->size(), cleanup_base->size()});
+  for (size_t i = 0; i < n; ++i) {
+    double ns = (*create)[i] - (*create_base)[i];
+    if (!deferred) ns += (*cleanup)[i] - (*cleanup_base)[i];
     cost.seconds.push_back(ns * 1e-9 / c);
   }
-  if (!deferred && cleanup) cost.source += " + cleanup_latency_mean_ns";
+  cost.source += deferred ? " less getppid's" : " + cleanup_latency_mean_ns, less getppid's";
+  if (cost.seconds.empty()) return std::nullopt;
   return cost;
 }
 

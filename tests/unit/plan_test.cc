@@ -107,6 +107,10 @@ TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
   run.rows.push_back(Row("ns_latency", ipc, "create_latency_mean_ns", "10000;10000", "10000"));
   run.rows.push_back(Row("ns_latency", ipc, "cleanup_latency_mean_ns", "9e6;9e6", "9e6"));
   run.rows.push_back(Row("ns_latency", ipc, "cleanup_batch_mean", "3;3", "3"));
+  // The same children with no namespace: what a process's life costs alone.
+  std::map<std::string, std::string> base = {{"op", "getppid"}, {"concurrency", "2"}};
+  run.rows.push_back(Row("ns_latency", base, "create_latency_mean_ns", "5000;5000", "5000"));
+  run.rows.push_back(Row("ns_latency", base, "cleanup_latency_mean_ns", "15000;15000", "15000"));
 
   Recipe r;
   r.root = "none";
@@ -119,8 +123,8 @@ TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
   for (const StepCost& s : p.steps)
     cost[s.step] = s.median;
   EXPECT_NEAR(cost["namespace: net"], 1 / 250.0 - 1 / 500.0, 1e-12);
-  EXPECT_NEAR(cost["namespace: pid"], (40000 + 20000) * 1e-9 / 2, 1e-12);
-  EXPECT_NEAR(cost["namespace: ipc"], 10000 * 1e-9 / 2, 1e-12);  // deferred teardown left out
+  EXPECT_NEAR(cost["namespace: pid"], (40000 - 5000 + 20000 - 15000) * 1e-9 / 2, 1e-12);
+  EXPECT_NEAR(cost["namespace: ipc"], (10000 - 5000) * 1e-9 / 2, 1e-12);  // deferred teardown out
   EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "process and request"),
             p.missing.end());  // the bare recipe was measured at 1 thread, not 2
 }
