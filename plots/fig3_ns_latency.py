@@ -52,6 +52,12 @@ def plot(results, run_info, out_dir, variant=None):
     return paths
 
 
+# One color per op (up to ten: the eight types and two calibrations), so
+# that no two series of a figure share one.
+OP_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+             "tab:pink", "tab:olive", "tab:cyan", "tab:gray")
+
+
 def calibration(series):
     """Whether a series is of a calibration operation, not a namespace."""
     return series.key[0] in CALIBRATION
@@ -72,7 +78,7 @@ def build_series(rows, suffix):
             chosen = [r for r in ip.select(rows, EXPERIMENT, metrics=(metric,), statuses=("ok",))
                       if r["op"] == op and r["value"] is not None]
             s = ip.Series(key=(op, phase, metric), label=f"{op} {PHASE_WORDS[phase]}",
-                          color=ip.COLORS[i % len(ip.COLORS)],
+                          color=OP_COLORS[i % len(OP_COLORS)],
                           linestyle=("-" if phase == "create" else "--")
                           if op not in CALIBRATION else ":",
                           marker="o" if phase == "create" else "s")
