@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <random>
+#include <set>
 
 #include "harness/config.h"
 #include "harness/stats.h"
@@ -38,6 +39,18 @@ std::vector<std::string> ListCell(const std::string& value) {
 
 using Match = std::map<std::string, std::string>;
 
+// Whether a row's parameter has the value a match asks for; lists (the
+// namespaces) compare as sets, whatever order they were written in.
+bool Matches(const CsvRow& row, const std::string& param, const std::string& want) {
+  std::string have = Cell(row, param);
+  if (have == want) return true;
+  if (have.find('+') == std::string::npos && want.find('+') == std::string::npos) return false;
+  std::vector<std::string> a = ListCell(have), b = ListCell(want);
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
 // The ok row of `experiment` whose parameters match and whose metric is
 // `metric`, in the first run that has one.
 const CsvRow* FindRow(const std::vector<RunData>& runs, const std::string& experiment,
@@ -47,7 +60,7 @@ const CsvRow* FindRow(const std::vector<RunData>& runs, const std::string& exper
       if (Cell(row, "experiment") != experiment || Cell(row, "metric") != metric) continue;
       if (Cell(row, "status") != "ok") continue;
       bool all = std::all_of(match.begin(), match.end(),
-                             [&](const auto& kv) { return Cell(row, kv.first) == kv.second; });
+                             [&](const auto& kv) { return Matches(row, kv.first, kv.second); });
       if (!all) continue;
       if (run_out != nullptr) *run_out = &run;
       return &row;
@@ -136,8 +149,9 @@ std::optional<StepCost> CgroupCreateCost(const std::vector<RunData>& runs, const
 // The root's mounts and unmounts: the storage experiment's SOCK root (four
 // bind mounts) or one overlayfs, each unmount in turn.
 std::optional<StepCost> RootCost(const std::vector<RunData>& runs, const Recipe& r, int c) {
-  return PerOp(runs, "root: " + r.root, "storage",
-               {{"backend", r.root}, {"unmount", "each"}, {"threads", Threads(c)}});
+  return PerOp(
+      runs, "root: " + r.root, "storage",
+      {{"backend", r.root}, {"layers", "3"}, {"unmount", "each"}, {"threads", Threads(c)}});
 }
 
 // Entering the root, and leaving it: the switch_root experiment's operation
@@ -182,8 +196,8 @@ std::optional<std::vector<double>> Values(const std::vector<RunData>& runs,
 // init's exit).
 std::optional<StepCost> TracedNamespaceCost(const std::vector<RunData>& runs,
                                             const std::string& type, int c) {
-  Match match = {{"op", type}, {"concurrency", Threads(c)}};
-  Match base = {{"op", "getppid"}, {"concurrency", Threads(c)}};
+  Match match = {{"op", type}, {"calls_per_task", "1"}, {"concurrency", Threads(c)}};
+  Match base = {{"op", "getppid"}, {"calls_per_task", "1"}, {"concurrency", Threads(c)}};
   StepCost cost{"namespace: " + type, "", {}, 0};
   auto create = Values(runs, "ns_latency", match, "create_latency_mean_ns", &cost.source);
   auto cleanup = Values(runs, "ns_latency", match, "cleanup_latency_mean_ns", nullptr);
@@ -208,9 +222,11 @@ std::optional<StepCost> TracedNamespaceCost(const std::vector<RunData>& runs,
 // container rates: the same container with and without it.
 std::optional<StepCost> NetworkCost(const std::vector<RunData>& runs, const std::string& with,
                                     const std::string& without, const std::string& step, int c) {
-  return Beyond(PerOp(runs, "", "container", {{"network", with}, {"threads", Threads(c)}}),
-                PerOp(runs, "", "container", {{"network", without}, {"threads", Threads(c)}}),
-                step);
+  Match base = {{"namespaces", "ipc+mnt+pid+uts"}, {"held_netns", "0"}, {"threads", Threads(c)}};
+  Match on = base, off = base;
+  on["network"] = with;
+  off["network"] = without;
+  return Beyond(PerOp(runs, "", "container", on), PerOp(runs, "", "container", off), step);
 }
 
 const std::vector<Source>& Sources() {
@@ -234,6 +250,10 @@ const std::vector<Source>& Sources() {
       {"namespace: cgroup", [](const Recipe& r) { return Has(r, "cgroup"); },
        [](const std::vector<RunData>& runs, const Recipe&, int c) {
          return TracedNamespaceCost(runs, "cgroup", c);
+       }},
+      {"mount /proc", [](const Recipe& r) { return r.mount_proc; },
+       [](const std::vector<RunData>&, const Recipe&, int) -> std::optional<StepCost> {
+         return std::nullopt;  // no experiment measures it yet
        }},
       {"namespace: ipc", [](const Recipe& r) { return Has(r, "ipc"); },
        [](const std::vector<RunData>& runs, const Recipe&, int c) {
@@ -330,9 +350,22 @@ void AddMeasurement(const std::vector<RunData>& runs, Prediction& p) {
 
 }  // namespace
 
+int ThreadsOf(const RunData& run, const CsvRow& row) {
+  try {
+    return std::stoi(Cell(row, "threads"));
+  } catch (const std::exception&) {
+    throw Error(ErrorKind::kUsage, fmt::format("{}/results.csv: container_e2e row with threads "
+                                               "'{}', not a number",
+                                               run.dir, Cell(row, "threads")));
+  }
+}
+
 Recipe LoadRecipe(const std::string& path) {
   const ExperimentSpec* container = FindExperiment("container_e2e");
   Point point = LoadPresetPoint(*container, path);
+  if (std::string why = container->check(point); !why.empty()) {
+    throw Error(ErrorKind::kUsage, fmt::format("{}: an impossible recipe: {}", path, why));
+  }
   return RecipeFromPoint(RecipeName(path), point);
 }
 
@@ -394,7 +427,7 @@ std::vector<Prediction> Plan(const std::vector<RunData>& runs, const PlanOptions
         continue;
       Recipe r = RecipeOfRow(run, row);
       if (Bare(r) || !recipes.empty()) continue;
-      int c = std::stoi(Cell(row, "threads"));
+      int c = ThreadsOf(run, row);
       if (!options.threads.empty() &&
           std::find(options.threads.begin(), options.threads.end(), c) == options.threads.end()) {
         continue;
@@ -413,8 +446,12 @@ std::vector<Prediction> Plan(const std::vector<RunData>& runs, const PlanOptions
   }
 
   std::vector<Prediction> plan;
-  for (const auto& [recipe, c] : targets)
-    plan.push_back(Predict(runs, recipe, c));
+  std::set<std::string> seen;  // a run given twice, or two runs of the same recipe
+  for (const auto& [recipe, c] : targets) {
+    if (seen.insert(fmt::format("{} {}", recipe.name, c)).second) {
+      plan.push_back(Predict(runs, recipe, c));
+    }
+  }
   return plan;
 }
 
@@ -436,6 +473,8 @@ std::optional<double> RelativeError(const Prediction& p) {
 
 std::string Verdict(const Prediction& p, double tolerance) {
   auto e = RelativeError(p);
+  if (p.steps.empty()) return "no data";
+  if (!p.missing.empty()) return "incomplete";  // a verdict on part of the cost says nothing
   if (!e) return "not measured";
   return std::abs(*e) <= tolerance ? "within" : "OUTSIDE";
 }

@@ -4,6 +4,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <linux/magic.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -397,6 +398,14 @@ void Run::AddPoints() {
 
 // One repetition of one point: the host prepared, one Google Benchmark run
 // (the first round also finds the iteration count), the host restored.
+// Gives the memory the last point freed back to the kernel. A process
+// holding a large heap (a decoded trace, millions of latency samples) makes
+// every later fork slower, as fork copies its page tables, so experiments
+// that start processes would measure what ran before them.
+void ReturnFreedMemory() {
+  malloc_trim(0);
+}
+
 // One Google Benchmark run of a point on freshly prepared host state, the
 // state removed again and no helper left behind.
 Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budget& budget,
@@ -414,6 +423,7 @@ Run::Fresh Run::RunFresh(const ExperimentConfig& cfg, const Point& p, const Budg
     failure = std::current_exception();
   }
   int strays = KillChildren();
+  ReturnFreedMemory();
   if (failure) std::rethrow_exception(failure);
   if (point->error()) throw Error(ErrorKind::kFailure, *point->error());
   if (Interrupted()) throw Error(ErrorKind::kInterrupted, "interrupted");

@@ -63,7 +63,6 @@ Network NetworkOf(const std::string& name) {
 enum Counter { kCreateRetries = 0 };
 
 const char* const kSysctlInherit = "/proc/sys/net/core/devconf_inherit_init_net";
-const char* const kSysctlAll = "/proc/sys/net/ipv6/conf/all/disable_ipv6";
 const char* const kSysctlDefault = "/proc/sys/net/ipv6/conf/default/disable_ipv6";
 const char* const kSysctlMaxNetns = "/proc/sys/user/max_net_namespaces";
 // Written inside: turns IPv6 off on every device there and in default.
@@ -217,10 +216,14 @@ class ContainerWorkload : public Workload {
   bool Veth() const { return network_ == Network::kVethInside || network_ == Network::kVethMoved; }
   bool Ipv6Off() const { return network_ == Network::kLoIpv6Off; }
 
-  // Host settings this point needs, each through the guard.
+  // Host settings this point needs, each through the guard. The host's
+  // all.disable_ipv6 is never written: the kernel copies it to every
+  // existing interface and deletes their IPv6 addresses, which restoring the
+  // old value does not bring back. New namespaces inherit default (with
+  // devconf_inherit_init_net); the container turns the rest off inside.
   void ConfigureHost() {
     if (Ipv6Off()) {
-      for (const char* path : {kSysctlInherit, kSysctlDefault, kSysctlAll}) {
+      for (const char* path : {kSysctlInherit, kSysctlDefault}) {
         if (auto id = SetSysctl(guard_, path, "1")) undo_.push_back(*id);
       }
       CheckIpv6Off();
@@ -233,8 +236,8 @@ class ContainerWorkload : public Workload {
   }
 
   // IPv6 is off only if a new namespace shows it: on 6.18 the host sysctls
-  // alone give all=1 but default=0 and lo=0 inside, so the container also
-  // writes all.disable_ipv6=1 itself, which turns off lo and default.
+  // alone do not turn lo off inside, so the container also writes
+  // all.disable_ipv6=1 in its own namespace, which turns off lo and default.
   void CheckIpv6Off() {
     Ipv6Inside plain = ProbeIpv6(false);
     Ipv6Inside off = ProbeIpv6(true);
@@ -246,7 +249,7 @@ class ContainerWorkload : public Workload {
     }
     ipv6_note_ = fmt::format(
         "IPv6 off checked in a new namespace: host devconf_inherit_init_net=1 and "
-        "{{all,default}}.disable_ipv6=1 give inside all={} default={} lo={}, {} IPv6 "
+        "default.disable_ipv6=1 give inside all={} default={} lo={}, {} IPv6 "
         "address(es) with lo up; with all.disable_ipv6=1 written inside too: all={} default={} "
         "lo={}, {} addresses",
         plain.all, plain.dflt, plain.lo, plain.addresses, off.all, off.dflt, off.lo, off.addresses);

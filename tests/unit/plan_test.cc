@@ -40,13 +40,14 @@ RunData Runs() {
                          Container("recipes/bare.yaml", "none", "none", "none", "none"),
                          "ops_per_s", "400;400;400", "400"));
   // SOCK's root: 2000 mounts+unmounts/s, 0.5 ms each; chroot: 1e5/s.
-  run.rows.push_back(Row("storage", {{"backend", "bind"}, {"unmount", "each"}, {"threads", "1"}},
-                         "ops_per_s", "2000;2000;2000", "2000"));
+  run.rows.push_back(
+      Row("storage", {{"backend", "bind"}, {"layers", "3"}, {"unmount", "each"}, {"threads", "1"}},
+          "ops_per_s", "2000;2000;2000", "2000"));
   run.rows.push_back(Row("switch_root", {{"method", "chroot"}, {"threads", "1"}}, "ops_per_s",
                          "100000;100000;100000", "100000"));
   // The lean recipe measured end to end: 200/s, well below the 332/s predicted.
   run.rows.push_back(Row("container_e2e",
-                         Container("recipes/lean.yaml", "bind", "ipc", "pool", "chroot"),
+                         Container("recipes/lean.yaml", "bind", "none", "pool", "chroot"),
                          "ops_per_s", "200;200;200", "200"));
   return run;
 }
@@ -94,13 +95,17 @@ TEST(Plan, WithoutRecipesEveryMeasuredRecipeButTheBareOneIsChecked) {
 TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
   RunData run = Runs();
   // Figure 4: a network namespace takes the rate from 500/s to 250/s.
-  run.rows.push_back(
-      Row("container", {{"network", "none"}, {"threads", "2"}}, "ops_per_s", "500;500", "500"));
-  run.rows.push_back(
-      Row("container", {{"network", "netns"}, {"threads", "2"}}, "ops_per_s", "250;250", "250"));
+  std::map<std::string, std::string> fig4 = {
+      {"namespaces", "pid+uts+ipc+mnt"}, {"held_netns", "0"}, {"threads", "2"}};
+  fig4["network"] = "none";
+  run.rows.push_back(Row("container", fig4, "ops_per_s", "500;500", "500"));
+  fig4["network"] = "netns";
+  run.rows.push_back(Row("container", fig4, "ops_per_s", "250;250", "250"));
   // Figure 3 at 2 released together: pid teardown is synchronous, ipc's deferred.
-  std::map<std::string, std::string> pid = {{"op", "pid"}, {"concurrency", "2"}};
-  std::map<std::string, std::string> ipc = {{"op", "ipc"}, {"concurrency", "2"}};
+  std::map<std::string, std::string> pid = {
+      {"op", "pid"}, {"calls_per_task", "1"}, {"concurrency", "2"}};
+  std::map<std::string, std::string> ipc = {
+      {"op", "ipc"}, {"calls_per_task", "1"}, {"concurrency", "2"}};
   run.rows.push_back(Row("ns_latency", pid, "create_latency_mean_ns", "40000;40000", "40000"));
   run.rows.push_back(Row("ns_latency", pid, "cleanup_latency_mean_ns", "20000;20000", "20000"));
   run.rows.push_back(Row("ns_latency", pid, "cleanup_batch_mean", "0;0", "0"));
@@ -108,7 +113,8 @@ TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
   run.rows.push_back(Row("ns_latency", ipc, "cleanup_latency_mean_ns", "9e6;9e6", "9e6"));
   run.rows.push_back(Row("ns_latency", ipc, "cleanup_batch_mean", "3;3", "3"));
   // The same children with no namespace: what a process's life costs alone.
-  std::map<std::string, std::string> base = {{"op", "getppid"}, {"concurrency", "2"}};
+  std::map<std::string, std::string> base = {
+      {"op", "getppid"}, {"calls_per_task", "1"}, {"concurrency", "2"}};
   run.rows.push_back(Row("ns_latency", base, "create_latency_mean_ns", "5000;5000", "5000"));
   run.rows.push_back(Row("ns_latency", base, "cleanup_latency_mean_ns", "15000;15000", "15000"));
 
@@ -127,6 +133,19 @@ TEST(Plan, NamespacesArePricedFromTheirOwnExperiments) {
   EXPECT_NEAR(cost["namespace: ipc"], (10000 - 5000) * 1e-9 / 2, 1e-12);  // deferred teardown out
   EXPECT_NE(std::find(p.missing.begin(), p.missing.end(), "process and request"),
             p.missing.end());  // the bare recipe was measured at 1 thread, not 2
+}
+
+TEST(Plan, NoVerdictOnAnIncompletePrediction) {
+  std::vector<RunData> runs = {Runs()};
+  Recipe r = RecipeOfRow(runs[0], runs[0].rows.back());
+  r.mount_proc = true;  // no experiment measures it
+  std::vector<Prediction> plan = {Predict(runs, r, 1)};
+  plan[0].measured_rate = 200;
+
+  std::string text = PlanText(plan, PlanOptions{});
+  EXPECT_NE(text.find("incomplete"), std::string::npos) << text;
+  EXPECT_EQ(text.find("OUTSIDE"), std::string::npos) << text;
+  EXPECT_NE(text.find("mount /proc"), std::string::npos) << text;
 }
 
 TEST(Plan, NoContainerRunsAndNoRecipeIsAUsageError) {
