@@ -44,6 +44,7 @@
 #include "primitives/guard.h"
 #include "primitives/host.h"
 #include "primitives/interrupt.h"
+#include "primitives/mount.h"
 #include "primitives/nsfs.h"
 #include "primitives/process.h"
 
@@ -498,11 +499,6 @@ int64_t ReadLimit(const std::string& path) {
   return text ? std::stoll(Trim(*text)) : -1;
 }
 
-int64_t MountsHere() {
-  auto text = TryReadFile("/proc/self/mountinfo");
-  return text ? std::count(text->begin(), text->end(), '\n') : 0;
-}
-
 // The kernel's limits, read before anything is made.
 std::string Unsupported(const Point& p) {
   int64_t existing = p.Int("existing"), netns = p.Int("netns_pins");
@@ -521,8 +517,8 @@ std::string Unsupported(const Point& p) {
            std::to_string(netns) + " network namespaces";
   }
   if (NsPerHolder() < 1) return "the hard limit on open files is too low to hold namespaces";
-  int64_t mount_max = ReadLimit("/proc/sys/fs/mount-max");
-  int64_t mounts = MountsHere() + (bind ? existing : 0) + netns + extra + 16;
+  int64_t mount_max = MountMax();
+  int64_t mounts = MountsInThisNamespace() + (bind ? existing : 0) + netns + extra + 16;
   if (mount_max >= 0 && mounts > mount_max) {
     return "fs.mount-max is " + std::to_string(mount_max) +
            ": a mount namespace here would "

@@ -12,6 +12,7 @@
 // umount_sleeps_per_umount.
 // The mounts sit below the run's guarded scratch tmpfs, whose undo takes
 // them all down after a failure or a SIGKILL.
+#include <fmt/format.h>
 #include <sys/resource.h>
 #include <time.h>
 
@@ -200,8 +201,17 @@ ExperimentSpec UmountExperiment() {
                                 "voluntarily (slept)"});
   e.workload_metrics.push_back({"mount_latency_mean_ns", "ns", "mean time of one tmpfs mount"});
   e.check = [](const Point&) { return std::string(); };
-  e.unsupported = [](const Point&) {
-    return geteuid() == 0 ? std::string() : std::string("mounting needs root (CAP_SYS_ADMIN)");
+  e.unsupported = [](const Point& p) {
+    if (geteuid() != 0) return std::string("mounting needs root (CAP_SYS_ADMIN)");
+    // Filling the mount table would make every other mount on the host fail.
+    int64_t needed = MountsInThisNamespace() + p.Int("mounts") * p.Int("threads") + 64;
+    if (MountMax() >= 0 && needed > MountMax()) {
+      return fmt::format(
+          "fs.mount-max is {}: {} threads of {} mounts would need about {} "
+          "mounts in this namespace",
+          MountMax(), p.Int("threads"), p.Int("mounts"), needed);
+    }
+    return std::string();
   };
   e.make = [](const Point& p, HostGuard& guard) -> std::unique_ptr<Workload> {
     return std::make_unique<UmountWorkload>(p, guard);

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Draw each figure of two isocost runs with the runs overlaid, BASE against NEW.
 
 Usage: compare_runs.py BASE_RUN NEW_RUN [--out DIR]

@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Draw `isocost plan --json` output: predicted against measured containers/s.
 
 Usage: plan_plot.py PLAN_JSON [--out DIR]

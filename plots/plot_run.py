@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Draw every figure isocost knows how to draw for one run directory.
 
 Usage: plot_run.py RUN_DIR [--out DIR]

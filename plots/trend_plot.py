@@ -1,3 +1,4 @@
+#!/usr/bin/python3
 """Draw how metrics move across runs, from the JSON of `isocost trend --json`.
 
 Usage: trend_plot.py TREND_JSON [--out DIR]

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -265,6 +266,20 @@ std::string FuseOverlayfsMissing() {
     return "/dev/fuse cannot be opened for reading and writing, which fuse-overlayfs needs";
   }
   return "";
+}
+
+int64_t MountsInThisNamespace() {
+  auto text = TryReadFile("/proc/self/mountinfo");
+  return text ? std::count(text->begin(), text->end(), '\n') : 0;
+}
+
+int64_t MountMax() {
+  auto text = TryReadFile("/proc/sys/fs/mount-max");
+  try {
+    return text ? std::stoll(Trim(*text)) : -1;
+  } catch (const std::exception&) {
+    return -1;
+  }
 }
 
 }  // namespace isocost

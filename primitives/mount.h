@@ -15,6 +15,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -86,5 +87,10 @@ std::string FilesystemMissing(const std::string& fstype);
 std::string FindFuseOverlayfs();
 // What keeps fuse-overlayfs from working here, or "".
 std::string FuseOverlayfsMissing();
+
+// Mounts in the calling process's mount namespace (lines of its
+// mountinfo), and the kernel's limit on them, fs.mount-max (-1 if unknown).
+int64_t MountsInThisNamespace();
+int64_t MountMax();
 
 }  // namespace isocost

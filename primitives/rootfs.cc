@@ -54,6 +54,18 @@ void Build(const std::string& dir, const std::string& init_binary) {
   WriteFileAtomically(dir + "/etc/hostname", "isocost\n");
 }
 
+// Roots built for an older busybox or isocost-init: each build of isocost
+// makes a new init, so without this the cache would grow with every build.
+// Only one isocost run at a time uses the cache (the run lock).
+void RemoveOtherRoots(const std::string& keep) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(kRootfsCacheDir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (entry.path() == fs::path(keep) || !name.starts_with("isocost-busybox-")) continue;
+    RemoveOwnedTree(entry.path().string());
+  }
+}
+
 }  // namespace
 
 std::string InitBinaryPath() {
@@ -94,6 +106,7 @@ std::string EnsureRootfs(const std::string& init_binary) {
   if (rename(building.c_str(), dir.c_str()) != 0 && errno != ENOTEMPTY && errno != EEXIST) {
     ThrowErrno("moving the container root into place at " + dir);
   }
+  RemoveOtherRoots(dir);
   return dir;
 }
 
