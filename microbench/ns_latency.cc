@@ -471,6 +471,21 @@ std::vector<CounterSpec> Metrics() {
   return m;
 }
 
+// Sweeps the kernel refuses on every host: a second unshare(CLONE_NEWPID)
+// by the same task fails with EINVAL, and user namespaces nest at most 32
+// deep (EUSERS, or EPERM past the limit).
+std::string CheckPoint(const Point& p) {
+  int64_t calls = p.Int("calls_per_task");
+  if (p.String("op") == "pid" && calls > 1) {
+    return "op pid with calls_per_task > 1: a task can unshare a PID namespace only once "
+           "(the second call fails with EINVAL)";
+  }
+  if (p.String("op") == "user" && calls > 32) {
+    return "op user with calls_per_task > 32: user namespaces nest at most 32 deep";
+  }
+  return "";
+}
+
 }  // namespace
 
 ExperimentSpec NsLatencyExperiment() {
@@ -542,7 +557,7 @@ ExperimentSpec NsLatencyExperiment() {
        {}},
   };
   e.workload_metrics = Metrics();
-  e.check = [](const Point&) { return std::string(); };
+  e.check = CheckPoint;
   e.unsupported = Unsupported;
   e.make = [](const Point& p, HostGuard& guard) -> std::unique_ptr<Workload> {
     return std::make_unique<NsLatencyWorkload>(p, guard);

@@ -253,5 +253,12 @@ TEST_F(SuiteTest, RejectsASuiteThatIncludesItself) {
   EXPECT_THROW(LoadConfigs({suite}), ConfigError);
 }
 
+TEST(Config, SweepsTheKernelAlwaysRefusesAreImpossible) {
+  ConfigProblem p =
+      OnlyProblem("experiment: ns_latency\nparams: {op: pid}\nsweep:\n  calls_per_task: [1, 2]\n");
+  EXPECT_NE(p.message.find("only once"), std::string::npos) << p.Format();
+  EXPECT_TRUE(Problems("experiment: ns_latency\nparams: {op: user, calls_per_task: 32}\n").empty());
+}
+
 }  // namespace
 }  // namespace isocost
