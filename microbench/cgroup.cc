@@ -8,8 +8,6 @@
 // was started, or is born inside with clone3(CLONE_INTO_CGROUP) (v2 only).
 // Pooled cgroups keep their cgroup.procs and directory open, as a pool
 // manager would; create opens them anew each time.
-#include "primitives/cgroup.h"
-
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,11 +15,10 @@
 
 #include <atomic>
 #include <exception>
-#include <mutex>
-#include <optional>
 #include <set>
 
 #include "microbench/experiments.h"
+#include "primitives/cgroup_set.h"
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
@@ -37,22 +34,6 @@ const std::vector<std::string> kV2Controllers = {"cpu",    "cpuset", "hugetlb", 
                                                  "memory", "misc",   "pids",    "rdma"};
 
 enum Counter { kRmdirRetries = 0 };
-
-// One cgroup: a directory per hierarchy, and for pooled ones their open
-// cgroup.procs files and (v2) directory.
-struct Cgroup {
-  std::vector<std::string> dirs;
-  std::vector<int> procs_fds;
-  int dir_fd = -1;
-};
-
-void CloseFds(Cgroup& cg) {
-  for (int fd : cg.procs_fds)
-    close(fd);
-  cg.procs_fds.clear();
-  if (cg.dir_fd >= 0) close(cg.dir_fd);
-  cg.dir_fd = -1;
-}
 
 // Kills and reaps a child whose operation failed.
 void Discard(ParkedChild& child) {
@@ -87,13 +68,13 @@ class CgroupWorkload : public Workload {
 
     if (v2_) {
       EnableRootControllers(*mounts.v2);
-      tops_.push_back(MakeTop(*mounts.v2, name));
+      tops_.push_back(MakeCgroupTop(guard_, *mounts.v2, name, undo_));
       for (const std::string& c : v2_controllers_) {
         WriteExistingFile(tops_.back() + "/cgroup.subtree_control", "+" + c);
       }
     } else {
-      for (const std::string& root : V1Roots(mounts))
-        tops_.push_back(MakeTop(root, name));
+      for (const std::string& root : V1Roots(mounts, v1_hierarchies_))
+        tops_.push_back(MakeCgroupTop(guard_, root, name, undo_));
     }
     next_op_.assign(static_cast<size_t>(threads), 0);
     if (reuse_) MakePool();
@@ -101,26 +82,23 @@ class CgroupWorkload : public Workload {
 
   void Operation(int thread, uint64_t* counters) override {
     if (!reuse_) {
-      Cgroup cg = Create(thread);
+      CgroupDirs cg = Create(thread);
       RunChildIn(cg);
       Remove(cg, counters);
       return;
     }
-    size_t slot = Take();
+    size_t slot = pool_.Take();
     try {
-      RunChildIn(pool_[slot]);
+      RunChildIn(pool_.at(slot));
     } catch (...) {
-      Give(slot);
+      pool_.Give(slot);
       throw;
     }
-    Give(slot);
+    pool_.Give(slot);
   }
 
   void Release() override {
-    for (Cgroup& cg : pool_)
-      CloseFds(cg);
-    pool_.clear();
-    free_.clear();
+    pool_.Clear();
     tops_.clear();
     guard_.UndoEach(undo_);  // every undo tried; the first problem thrown
   }
@@ -138,78 +116,26 @@ class CgroupWorkload : public Workload {
     }
   }
 
-  std::vector<std::string> V1Roots(const CgroupMounts& mounts) const {
-    std::vector<std::string> roots;
-    for (const std::string& c : v1_hierarchies_) {
-      const CgroupHierarchy* h = mounts.FindV1(c);
-      if (h == nullptr) {
-        throw Error(ErrorKind::kUnsupported, "no cgroup v1 hierarchy carries '" + c + "'");
-      }
-      if (std::find(roots.begin(), roots.end(), h->mount_point) == roots.end()) {
-        roots.push_back(h->mount_point);
-      }
-    }
-    return roots;
-  }
-
-  // The point's own directory under a hierarchy root; all else goes in it.
-  std::string MakeTop(const std::string& root, const std::string& name) {
-    std::string top = root + "/" + name;
-    undo_.push_back(guard_.Apply("cgroup_tree", {{"path", top}}, [&] { MakeCgroup(top); }));
-    if (auto cpus = v2_ ? std::nullopt : TryReadFile(top + "/cpuset.cpus")) {
-      // v1 cpuset: children need cpus and mems before a task may join.
-      WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));
-      WriteExistingFile(top + "/cpuset.mems", Trim(ReadFile(root + "/cpuset.mems")));
-      WriteExistingFile(top + "/cgroup.clone_children", "1");
-    }
-    return top;
-  }
-
-  Cgroup MakeIn(const std::string& leaf) {
-    Cgroup cg;
-    for (const std::string& top : tops_) {
-      cg.dirs.push_back(top + "/" + leaf);
-      MakeCgroup(cg.dirs.back());
-    }
-    return cg;
-  }
-
-  Cgroup Create(int thread) {
+  CgroupDirs Create(int thread) {
     uint64_t n = next_op_[static_cast<size_t>(thread)]++;
-    return MakeIn("op-" + std::to_string(thread) + "-" + std::to_string(n));
+    return MakeCgroupIn(tops_, "op-" + std::to_string(thread) + "-" + std::to_string(n));
   }
 
-  void Remove(const Cgroup& cg, uint64_t* counters) {
+  void Remove(const CgroupDirs& cg, uint64_t* counters) {
     for (const std::string& dir : cg.dirs)
       RemoveCgroup(dir, &counters[kRmdirRetries]);
   }
 
   void MakePool() {
     for (int i = 0; i < pool_size_; ++i) {
-      pool_.push_back(MakeIn("pool-" + std::to_string(i)));  // its fds closed by Release
-      Cgroup& cg = pool_.back();
-      for (const std::string& dir : cg.dirs)
-        cg.procs_fds.push_back(OpenCgroupProcs(dir));
-      if (v2_) cg.dir_fd = OpenCgroupDir(cg.dirs.front());
-      free_.push_back(static_cast<size_t>(i));
+      CgroupDirs cg = MakeCgroupIn(tops_, "pool-" + std::to_string(i));
+      KeepOpen(cg, v2_);  // closed by Release
+      pool_.Add(std::move(cg));
     }
   }
 
-  size_t Take() {
-    std::lock_guard lock(pool_mu_);
-    if (free_.empty()) throw Error(ErrorKind::kFailure, "the cgroup pool is empty");
-    size_t slot = free_.back();
-    free_.pop_back();
-    return slot;
-  }
-
-  void Give(size_t slot) {
-    std::lock_guard lock(pool_mu_);
-    free_.push_back(slot);
-  }
-
   // Starts a process in cg and waits until it has exited and been reaped.
-  void RunChildIn(const Cgroup& cg) {
+  void RunChildIn(const CgroupDirs& cg) {
     if (clone3_) {
       int fd = cg.dir_fd >= 0 ? cg.dir_fd : OpenCgroupDir(cg.dirs.front());
       pid_t pid = -1;
@@ -226,30 +152,13 @@ class CgroupWorkload : public Workload {
 
     ParkedChild child = SpawnParked();
     try {
-      for (size_t i = 0; i < cg.dirs.size(); ++i)
-        Attach(cg, i, child.pid);
+      AttachAll(cg, child.pid);
       isocost::Release(child);
     } catch (...) {
       Discard(child);
       throw;
     }
     CheckExit(child.pid, Reap(child.pid));
-  }
-
-  void Attach(const Cgroup& cg, size_t i, pid_t pid) {
-    std::string procs = cg.dirs[i] + "/cgroup.procs";
-    if (i < cg.procs_fds.size()) {
-      AttachToCgroup(cg.procs_fds[i], pid, procs);
-      return;
-    }
-    int fd = OpenCgroupProcs(cg.dirs[i]);
-    try {
-      AttachToCgroup(fd, pid, procs);
-    } catch (...) {
-      close(fd);
-      throw;
-    }
-    close(fd);
   }
 
   static inline std::atomic<int> serial_{0};
@@ -262,9 +171,7 @@ class CgroupWorkload : public Workload {
   std::vector<HostGuard::Id> undo_;
   std::vector<std::string> tops_;
   std::vector<uint64_t> next_op_;
-  std::vector<Cgroup> pool_;
-  std::vector<size_t> free_;
-  std::mutex pool_mu_;
+  CgroupPool pool_;
 };
 
 std::string CheckPoint(const Point& p) {

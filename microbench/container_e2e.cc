@@ -44,14 +44,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <filesystem>
 #include <mutex>
 
 #include "harness/stats.h"
 #include "microbench/experiments.h"
-#include "primitives/cgroup.h"
+#include "primitives/cgroup_set.h"
 #include "primitives/error.h"
 #include "primitives/fs.h"
 #include "primitives/guard.h"
@@ -215,29 +214,6 @@ class Laps {
   int64_t start_, last_;
 };
 
-struct Cgroup {
-  std::vector<std::string> dirs;  // one per hierarchy (one for v2)
-  std::vector<int> procs_fds;     // pooled v1 cgroups keep cgroup.procs open
-  int dir_fd = -1;                // pooled v2 cgroups keep their directory open
-};
-
-void CloseFds(Cgroup& cg) {
-  for (int fd : cg.procs_fds)
-    close(fd);
-  cg.procs_fds.clear();
-  if (cg.dir_fd >= 0) close(cg.dir_fd);
-  cg.dir_fd = -1;
-}
-
-// Writes pid to the cgroup.procs of each of cg's directories.
-void Attach(const Cgroup& cg, pid_t pid) {
-  for (size_t i = 0; i < cg.dirs.size(); ++i) {
-    std::string procs = cg.dirs[i] + "/cgroup.procs";
-    Fd opened(i < cg.procs_fds.size() ? -1 : OpenCgroupProcs(cg.dirs[i]));
-    AttachToCgroup(i < cg.procs_fds.size() ? cg.procs_fds[i] : opened.get(), pid, procs);
-  }
-}
-
 // Sends one request over the container's socket and checks the reply.
 void Request(const std::string& path, uint64_t n) {
   sockaddr_un addr{};
@@ -311,14 +287,14 @@ class ContainerWorkload : public Workload {
     Laps laps(counters);
     uint64_t n = next_[static_cast<size_t>(thread)]++;
 
-    Cgroup created;
-    Cgroup* cg = nullptr;
+    CgroupDirs created;
+    const CgroupDirs* cg = nullptr;
     size_t slot = 0;
     if (cgroup_ == "pool") {
-      slot = Take();
-      cg = &pool_[slot];
+      slot = pool_.Take();
+      cg = &pool_.at(slot);
     } else if (cgroup_ == "create") {
-      created = MakeCgroupIn(fmt::format("op-{}-{}", thread, n), false);
+      created = MakeCgroupIn(tops_, fmt::format("op-{}-{}", thread, n));
       cg = &created;
     }
     laps.Lap(kCgroup);
@@ -326,20 +302,17 @@ class ContainerWorkload : public Workload {
     try {
       RunContainer(thread, n, cg, laps);
     } catch (...) {
-      if (cgroup_ == "pool") Give(slot);  // a created one goes with the tree
+      if (cgroup_ == "pool") pool_.Give(slot);  // a created one goes with the tree
       throw;
     }
-    if (cgroup_ == "pool") Give(slot);
+    if (cgroup_ == "pool") pool_.Give(slot);
     for (const std::string& dir : created.dirs)
       RemoveCgroup(dir, nullptr);
     laps.Lap(kTeardown);
   }
 
   void Release() override {
-    for (Cgroup& cg : pool_)
-      CloseFds(cg);
-    pool_.clear();
-    free_.clear();
+    pool_.Clear();
     tops_.clear();
     guard_.UndoEach(undo_);  // every undo tried; the first problem thrown
   }
@@ -395,69 +368,26 @@ class ContainerWorkload : public Workload {
 
   void MakeCgroupTops() {
     CgroupMounts mounts = DiscoverCgroupMounts();
-    std::vector<std::string> roots;
-    if (v2_) {
-      if (!mounts.v2) throw Error(ErrorKind::kUnsupported, "no cgroup2 file system is mounted");
-      roots.push_back(*mounts.v2);
+    if (v2_ && !mounts.v2) {
+      throw Error(ErrorKind::kUnsupported, "no cgroup2 file system is mounted");
     }
-    for (const std::string& c : v2_ ? std::vector<std::string>{} : v1_hierarchies_) {
-      const CgroupHierarchy* h = mounts.FindV1(c);
-      if (h == nullptr) {
-        throw Error(ErrorKind::kUnsupported, "no cgroup v1 hierarchy carries '" + c + "'");
-      }
-      if (std::find(roots.begin(), roots.end(), h->mount_point) == roots.end()) {
-        roots.push_back(h->mount_point);
-      }
-    }
+    std::vector<std::string> roots =
+        v2_ ? std::vector<std::string>{*mounts.v2} : V1Roots(mounts, v1_hierarchies_);
+    std::string name = fmt::format("isocost-e2e-{}-{}", getpid(), serial_.load());
     for (const std::string& root : roots)
-      MakeCgroupTop(root);
-  }
-
-  void MakeCgroupTop(const std::string& root) {
-    std::string top = fmt::format("{}/isocost-e2e-{}-{}", root, getpid(), serial_.load());
-    undo_.push_back(guard_.Apply("cgroup_tree", {{"path", top}}, [&] { MakeCgroup(top); }));
-    if (!v2_ && TryReadFile(top + "/cpuset.cpus")) {  // v1 cpuset: children need cpus, mems
-      WriteExistingFile(top + "/cpuset.cpus", Trim(ReadFile(root + "/cpuset.cpus")));
-      WriteExistingFile(top + "/cpuset.mems", Trim(ReadFile(root + "/cpuset.mems")));
-      WriteExistingFile(top + "/cgroup.clone_children", "1");
-    }
-    tops_.push_back(top);
-  }
-
-  Cgroup MakeCgroupIn(const std::string& leaf, bool keep_open) {
-    Cgroup cg;
-    for (const std::string& top : tops_) {
-      cg.dirs.push_back(top + "/" + leaf);
-      MakeCgroup(cg.dirs.back());
-    }
-    if (keep_open && v2_) cg.dir_fd = OpenCgroupDir(cg.dirs.front());
-    for (const std::string& dir : keep_open && !v2_ ? cg.dirs : std::vector<std::string>{})
-      cg.procs_fds.push_back(OpenCgroupProcs(dir));
-    return cg;
+      tops_.push_back(MakeCgroupTop(guard_, root, name, undo_));
   }
 
   void MakePool() {
     for (int i = 0; i < pool_size_; ++i) {
-      pool_.push_back(MakeCgroupIn("pool-" + std::to_string(i), true));
-      free_.push_back(static_cast<size_t>(i));
+      CgroupDirs cg = MakeCgroupIn(tops_, "pool-" + std::to_string(i));
+      KeepOpen(cg, v2_);  // closed by Release
+      pool_.Add(std::move(cg));
     }
   }
 
-  size_t Take() {
-    std::lock_guard lock(mu_);
-    if (free_.empty()) throw Error(ErrorKind::kFailure, "the cgroup pool is empty");
-    size_t slot = free_.back();
-    free_.pop_back();
-    return slot;
-  }
-
-  void Give(size_t slot) {
-    std::lock_guard lock(mu_);
-    free_.push_back(slot);
-  }
-
   // root, then the container's life, then its root taken down again.
-  void RunContainer(int thread, uint64_t n, const Cgroup* cg, Laps& laps) {
+  void RunContainer(int thread, uint64_t n, const CgroupDirs* cg, Laps& laps) {
     Paths paths;
     try {
       MakeRoot(thread, n, paths);
@@ -512,7 +442,7 @@ class ContainerWorkload : public Workload {
 
   // Starts the container's init in its namespaces and cgroup, waits until
   // it listens, asks it one request and waits for it to exit.
-  void Serve(const Paths& paths, const Cgroup* cg, uint64_t n, Laps& laps) {
+  void Serve(const Paths& paths, const CgroupDirs* cg, uint64_t n, Laps& laps) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) ThrowErrno("creating the ready pipe");
     Fd ready_r(fds[0]), ready_w(fds[1]);
@@ -566,9 +496,9 @@ class ContainerWorkload : public Workload {
   }
 
   // Joins a v1 cgroup before the child may go on.
-  static void Start(pid_t pid, const Cgroup* join, Fd& go_w) {
+  static void Start(pid_t pid, const CgroupDirs* join, Fd& go_w) {
     if (join == nullptr) return;
-    Attach(*join, pid);
+    AttachAll(*join, pid);
     char byte = 1;
     if (write(go_w.get(), &byte, 1) != 1) ThrowErrno("releasing the container's init");
     go_w.Reset();
@@ -604,8 +534,7 @@ class ContainerWorkload : public Workload {
   std::vector<std::string> tops_;
   std::vector<uint64_t> next_;
   std::mutex mu_;
-  std::deque<Cgroup> pool_;
-  std::vector<size_t> free_;
+  CgroupPool pool_;
   std::vector<int64_t> first_reply_ns_;
 };
 

@@ -15,9 +15,9 @@
 // name. There are 1,024 names, fewer for big files (at least 4, and
 // 128 MiB of copies at most, unless 4 files take more). When they run out,
 // the thread recycles inside the operation: union mounts are remounted
-// over an empty upper directory, deleted names are linked again. The write or delete alone is timed as op_latency_*;
-// the harness's latency includes the recycling (recycles_per_op says how
-// often).
+// over an empty upper directory, deleted names are linked again. The write
+// or delete alone is timed as op_latency_*; the harness's latency includes
+// the recycling (recycles_per_op says how often).
 #include <fcntl.h>
 #include <unistd.h>
 
